@@ -1,0 +1,194 @@
+/* skopos-fileutil.c: the file operations transports need to keep the promise that a
+ * failed copy leaves nothing half-written: atomic replacement through a temporary
+ * file and rename, spooling a stream to a temporary file, locking, and removal.
+ *
+ * Temporary files are always created in the folder of their final name, so the
+ * rename that publishes them never crosses a file system.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <gio/gunixoutputstream.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <skopos/skopos-transport-plugin.h>
+
+static gboolean
+throw_errno (GError **error, int saved_errno, const char *what, const char *path)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s '%s': %s", what, path,
+               g_strerror (saved_errno));
+  return FALSE;
+}
+
+static gboolean
+write_all (int fd, const void *data, gsize len, const char *path, GError **error)
+{
+  const guint8 *p = data;
+  while (len > 0)
+    {
+      gssize n = write (fd, p, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return throw_errno (error, errno, "Writing", path);
+      p += n;
+      len -= n;
+    }
+  return TRUE;
+}
+
+/* A temporary file next to @path: returns the fd and sets @out_tmp_path. */
+static int
+open_temp_beside (const char *dir, char **out_tmp_path, GError **error)
+{
+  g_autofree char *template = g_build_filename (dir, ".tmp-skopos-XXXXXX", NULL);
+  int fd = g_mkstemp_full (template, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      throw_errno (error, errno, "Creating a temporary file in", dir);
+      return -1;
+    }
+  *out_tmp_path = g_steal_pointer (&template);
+  return fd;
+}
+
+gboolean
+skopos_file_replace_contents (const char *path, const void *contents, gsize len, int mode,
+                              GError **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *tmp_path = NULL;
+
+  int fd = open_temp_beside (dir, &tmp_path, error);
+  if (fd < 0)
+    return FALSE;
+
+  gboolean ok = write_all (fd, contents, len, tmp_path, error);
+  if (ok && fchmod (fd, mode) != 0)
+    ok = throw_errno (error, errno, "Setting the mode of", tmp_path);
+  if (ok && fsync (fd) != 0)
+    ok = throw_errno (error, errno, "Syncing", tmp_path);
+  close (fd);
+
+  if (ok && g_rename (tmp_path, path) != 0)
+    ok = throw_errno (error, errno, "Renaming a temporary file to", path);
+
+  if (!ok)
+    (void) g_unlink (tmp_path);
+  return ok;
+}
+
+char *
+skopos_stream_to_temp_file (GInputStream *stream, const char *dir, gint64 *out_size,
+                            GCancellable *cancellable, GError **error)
+{
+  g_autofree char *tmp_path = NULL;
+  int fd = open_temp_beside (dir, &tmp_path, error);
+  if (fd < 0)
+    return NULL;
+
+  g_autoptr (GOutputStream) out = g_unix_output_stream_new (fd, TRUE);
+  gssize copied = g_output_stream_splice (out, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
+                                          cancellable, error);
+  gboolean ok = copied >= 0;
+  if (!ok)
+    g_prefix_error (error, "Writing '%s': ", tmp_path);
+
+  /* The splice closed the fd; reopen just to sync what it wrote. */
+  if (ok)
+    {
+      int sync_fd = open (tmp_path, O_RDONLY | O_CLOEXEC);
+      if (sync_fd < 0 || fsync (sync_fd) != 0)
+        ok = throw_errno (error, errno, "Syncing", tmp_path);
+      if (sync_fd >= 0)
+        close (sync_fd);
+    }
+
+  if (!ok)
+    {
+      (void) g_unlink (tmp_path);
+      return NULL;
+    }
+
+  if (out_size != NULL)
+    *out_size = copied;
+  return g_steal_pointer (&tmp_path);
+}
+
+gboolean
+skopos_mkdir_with_parents (const char *path, int mode, GError **error)
+{
+  if (g_mkdir_with_parents (path, mode) != 0)
+    return throw_errno (error, errno, "Creating folder", path);
+  return TRUE;
+}
+
+gboolean
+skopos_rm_rf (const char *path, GError **error)
+{
+  GStatBuf st;
+  if (g_lstat (path, &st) != 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
+      return throw_errno (error, errno, "Looking at", path);
+    }
+
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr (GDir) dir = g_dir_open (path, 0, error);
+      if (dir == NULL)
+        return FALSE;
+      const char *name;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          if (!skopos_rm_rf (child, error))
+            return FALSE;
+        }
+      if (g_rmdir (path) != 0)
+        return throw_errno (error, errno, "Removing folder", path);
+      return TRUE;
+    }
+
+  if (g_unlink (path) != 0 && errno != ENOENT)
+    return throw_errno (error, errno, "Removing", path);
+  return TRUE;
+}
+
+int
+skopos_file_lock (const char *path, GError **error)
+{
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      throw_errno (error, errno, "Opening lock file", path);
+      return -1;
+    }
+
+  while (flock (fd, LOCK_EX) != 0)
+    {
+      if (errno == EINTR)
+        continue;
+      int saved = errno;
+      close (fd);
+      throw_errno (error, saved, "Locking", path);
+      return -1;
+    }
+  return fd;
+}
+
+void
+skopos_file_unlock (int fd)
+{
+  if (fd >= 0)
+    close (fd);
+}
