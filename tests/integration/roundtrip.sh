@@ -1,0 +1,105 @@
+#!/bin/bash
+# roundtrip.sh: oci -> dir -> oci -> oci with skopos keeps every digest (manifest,
+# config, layers) of the sample image, and of the two-platform sample index with
+# copy --all; a copy without --all picks the instance for the platform asked; the
+# source layouts are never modified.
+source "$(dirname "$0")/integ-lib.sh"
+need python3
+
+src_before=$TMP/src-before.sum
+{ tree_sum "$SAMPLE"; tree_sum "$SAMPLE_INDEX"; } > "$src_before"
+
+# ---- one image -----------------------------------------------------------------------
+step "single image: oci -> dir -> oci -> oci"
+digests oci "$SAMPLE" latest > "$TMP/want"
+
+run_ok "copy oci -> dir" sk copy "oci:$SAMPLE:latest" "dir:$TMP/d1"
+digests dir "$TMP/d1" > "$TMP/got"
+same_file "$TMP/want" "$TMP/got" "dir copy keeps every digest"
+same_file "$SAMPLE/blobs/sha256/$(awk '/^top/ {print $3}' "$TMP/want" | cut -d: -f2)" \
+  "$TMP/d1/manifest.json" "dir manifest.json is the source manifest byte for byte"
+
+run_ok "copy dir -> oci" sk copy "dir:$TMP/d1" "oci:$TMP/o1:rt"
+digests oci "$TMP/o1" rt > "$TMP/got"
+same_file "$TMP/want" "$TMP/got" "dir -> oci keeps every digest"
+
+run_ok "copy oci -> oci" sk copy "oci:$TMP/o1:rt" "oci:$TMP/o2:again"
+digests oci "$TMP/o2" again > "$TMP/got"
+same_file "$TMP/want" "$TMP/got" "oci -> oci keeps every digest"
+
+step "a second tag in the same layout shares the blobs"
+run_ok "copy oci:1.0 -> existing layout" sk copy "oci:$SAMPLE:1.0" "oci:$TMP/o2:one"
+digests oci "$TMP/o2" one > "$TMP/got"
+same_file "$TMP/want" "$TMP/got" "second tag has the same digests"
+digests oci "$TMP/o2" again > "$TMP/got"
+same_file "$TMP/want" "$TMP/got" "first tag still intact"
+nblobs=$(find "$TMP/o2/blobs/sha256" -type f | wc -l)
+same_text "layout holds manifest + config + 2 layers once" 4 "$nblobs"
+names=$(python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print(" ".join(sorted(m.get("annotations", {}).get("org.opencontainers.image.ref.name", "-")
+                     for m in d["manifests"])))' \
+  "$TMP/o2/index.json")
+same_text "index.json names both tags" "again one" "$names"
+
+step "copying onto an existing tag replaces it, leaving one entry"
+run_ok "copy over tag" sk copy "oci:$SAMPLE_INDEX:latest" "oci:$TMP/o2:again"
+count=$(python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+print(sum(1 for m in d["manifests"]
+          if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "again"))' "$TMP/o2/index.json")
+same_text "one entry for tag 'again'" 1 "$count"
+digests oci "$TMP/o2" one > "$TMP/got"
+same_file "$TMP/want" "$TMP/got" "other tag untouched by the overwrite"
+
+# ---- multi-platform index ----------------------------------------------------------
+step "index: copy --all oci -> dir -> oci -> oci"
+digests oci "$SAMPLE_INDEX" latest > "$TMP/want-idx"
+grep -q '^top index ' "$TMP/want-idx" || fail "sample index is not an index"
+
+run_ok "copy --all oci -> dir" sk copy --all "oci:$SAMPLE_INDEX:latest" "dir:$TMP/di"
+digests dir "$TMP/di" > "$TMP/got"
+same_file "$TMP/want-idx" "$TMP/got" "dir keeps the index and both instances"
+
+run_ok "copy --all dir -> oci" sk copy --all "dir:$TMP/di" "oci:$TMP/oi:multi"
+digests oci "$TMP/oi" multi > "$TMP/got"
+same_file "$TMP/want-idx" "$TMP/got" "dir -> oci keeps the index and both instances"
+
+run_ok "copy --all oci -> oci" sk copy --all "oci:$TMP/oi:multi" "oci:$TMP/oi2:multi"
+digests oci "$TMP/oi2" multi > "$TMP/got"
+same_file "$TMP/want-idx" "$TMP/got" "oci -> oci keeps the index and both instances"
+
+run_ok "copy --all oci (no tag) -> oci" sk copy --all "oci:$SAMPLE_INDEX" "oci:$TMP/oi3:x"
+digests oci "$TMP/oi3" x > "$TMP/got"
+same_file "$TMP/want-idx" "$TMP/got" "a layout with one image needs no tag"
+
+# ---- one instance out of the index -------------------------------------------------
+for arch in amd64 arm64; do
+  step "index without --all, --override-arch $arch: the $arch instance alone"
+  inst=$(awk -v a="linux/$arch" '$1 == "instance" && $2 == a {print $3}' "$TMP/want-idx")
+  [ -n "$inst" ] || fail "no $arch instance in the sample index"
+  run_ok "copy one instance" sk --override-os linux --override-arch "$arch" \
+    copy "oci:$SAMPLE_INDEX:latest" "oci:$TMP/one-$arch:t"
+  digests oci "$TMP/one-$arch" t > "$TMP/got"
+  top=$(awk '$1 == "top" {print $2, $3}' "$TMP/got")
+  same_text "top is the $arch image manifest" "manifest $inst" "$top"
+  run_ok "copy one instance to dir" sk --override-os linux --override-arch "$arch" \
+    copy "oci:$SAMPLE_INDEX:latest" "dir:$TMP/one-$arch-dir"
+  digests dir "$TMP/one-$arch-dir" > "$TMP/got-dir"
+  same_file "$TMP/got" "$TMP/got-dir" "dir holds the same $arch image"
+done
+
+step "a platform the index lacks is an error"
+if sk --override-os linux --override-arch s390x copy "oci:$SAMPLE_INDEX:latest" \
+     "oci:$TMP/none:t" > /dev/null 2> "$TMP/err"; then
+  fail "copy of a missing platform succeeded"
+fi
+grep -q s390x "$TMP/err" || fail "error does not name the platform: $(cat "$TMP/err")"
+[ ! -e "$TMP/none" ] || fail "failed copy left $TMP/none behind"
+ok "missing platform refused, nothing written"
+
+step "sources untouched"
+{ tree_sum "$SAMPLE"; tree_sum "$SAMPLE_INDEX"; } > "$TMP/src-after.sum"
+same_file "$src_before" "$TMP/src-after.sum" "sample layouts unchanged"
+
+echo "roundtrip: all checks passed"
