@@ -12,7 +12,7 @@
 # generated layouts are committed, and the tests never run this script.
 #
 # Usage: tests/data/make-samples.sh [OUTPUT_DIR]   (default: the folder of this script)
-# Needs: umoci, python3, sha256sum.
+# Needs: umoci, python3, sha256sum, tar, gzip.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,11 +34,18 @@ pin_tree ()
 }
 
 # add_layer LAYOUT TAG SRC_DIR COMMENT: one layer holding the tree SRC_DIR at /.
+# (unpack + repack rather than `umoci insert`: umoci 0.4.7's insert writes a tar without
+# the last entry's padding and the end-of-archive blocks, which GNU tar rejects.)
 add_layer ()
 {
-  umoci insert --image "$1:$2" --history.created "$stamp" \
-    --history.created_by "make-samples.sh: $4" --history.author "skopos tests" \
-    "$3" /
+  local bundle=$tmp/bundle
+  rm -rf "$bundle"
+  umoci unpack --rootless --image "$1:$2" "$bundle"
+  cp -a "$3/." "$bundle/rootfs/"
+  pin_tree "$bundle/rootfs"
+  umoci repack --image "$1:$2" --history.created "$stamp" \
+    --history.created_by "make-samples.sh: $4" --history.author "skopos tests" "$bundle"
+  rm -rf "$bundle"
 }
 
 new_image ()
@@ -132,6 +139,11 @@ umoci gc --layout "$idx"
 
 # Blob files are written 0600 by umoci; readable copies are friendlier in a checkout.
 for layout in "$img" "$idx"; do
+  for b in "$layout"/blobs/sha256/*; do
+    if gzip -t "$b" 2>/dev/null; then
+      gzip -dc "$b" | tar -tf - >/dev/null || { echo "make-samples: $b: bad tar" >&2; exit 1; }
+    fi
+  done
   find "$layout" -type f -exec chmod 0644 {} +
   for b in "$layout"/blobs/sha256/*; do
     [ "$(sha256sum < "$b" | cut -d' ' -f1)" = "$(basename "$b")" ] || {
