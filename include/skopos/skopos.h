@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <skopos/skopos-auth.h>
 #include <skopos/skopos-compression.h>
 #include <skopos/skopos-context.h>
 #include <skopos/skopos-copy.h>
