@@ -1,0 +1,474 @@
+/* dir-destination.c: writing an image into a dir: folder.
+ *
+ * containers/image empties the target folder when the destination opens (if it
+ * holds a previous dir: image, recognised by its version file; any other non-empty
+ * folder is refused), so a failed copy loses the old image and leaves a half
+ * written or empty folder. Here nothing in the target changes before commit:
+ *
+ *   - a target that does not exist is built in a staging folder next to it
+ *     (PARENT/.skopos-dir-XXXXXX) and renamed into place by commit, in one step;
+ *   - a target that exists (empty, or a previous image) gets the staging folder
+ *     inside it (PATH/.skopos-dir-XXXXXX), so no write permission on its parent is
+ *     needed and a mount point or its ownership is kept; commit then removes the
+ *     old files and moves the new ones in, manifest.json last, so a reader never
+ *     finds a manifest whose blobs are not there yet.
+ *
+ * Freed without commit, the destination removes its staging folder and the parent
+ * folders it had to create; the target is untouched.
+ *
+ * Blobs of the previous image in the same folder are reused by a hard link once
+ * their bytes are checked against the digest, so copying a changed image over an
+ * older one only transfers the layers that changed.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dir-private.h"
+
+typedef struct
+{
+  char *target;
+  char *stage;
+  gboolean in_place;        /* stage is inside an existing target */
+  GPtrArray *created_dirs;  /* parents made for a new target, outermost first */
+  gboolean compress;
+  gboolean committed;
+} DirDestination;
+
+static void
+dir_destination_free (gpointer destination)
+{
+  DirDestination *dest = destination;
+
+  if (dest == NULL)
+    return;
+
+  if (!dest->committed)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      if (dest->stage != NULL && !skopos_rm_rf (dest->stage, &local_error))
+        g_debug ("Cannot remove staging folder '%s': %s", dest->stage, local_error->message);
+      for (guint i = dest->created_dirs->len; i > 0; i--)
+        {
+          const char *dir = g_ptr_array_index (dest->created_dirs, i - 1);
+          if (rmdir (dir) < 0)
+            g_debug ("Keeping folder '%s': %s", dir, g_strerror (errno));
+        }
+    }
+
+  g_free (dest->target);
+  g_free (dest->stage);
+  g_ptr_array_unref (dest->created_dirs);
+  g_free (dest);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DirDestination, dir_destination_free)
+
+static gboolean
+throw_errno (GError **error, int errsv, const char *what, const char *path)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s '%s': %s", what, path,
+               g_strerror (errsv));
+  return FALSE;
+}
+
+/* mkdir -p that records what it creates, so a failed copy can take it back. */
+static gboolean
+make_dirs (DirDestination *dest, const char *path, GError **error)
+{
+  struct stat st;
+
+  if (stat (path, &st) == 0)
+    {
+      if (!S_ISDIR (st.st_mode))
+        return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT, "'%s' is not a folder", path);
+      return TRUE;
+    }
+  if (errno != ENOENT)
+    return throw_errno (error, errno, "Cannot look at", path);
+
+  g_autofree char *parent = g_path_get_dirname (path);
+  if (strcmp (parent, path) != 0 && !make_dirs (dest, parent, error))
+    return FALSE;
+
+  if (mkdir (path, 0755) < 0)
+    {
+      if (errno == EEXIST)
+        return TRUE;
+      return throw_errno (error, errno, "Cannot create folder", path);
+    }
+  g_ptr_array_add (dest->created_dirs, g_strdup (path));
+  return TRUE;
+}
+
+static gboolean
+is_stage_name (const char *name)
+{
+  return g_str_has_prefix (name, DIR_STAGE_PREFIX);
+}
+
+/* An existing target may be overwritten when it is empty (staging folders of other
+ * writers aside) or holds a previous dir: image. */
+static gboolean
+check_target_reusable (const char *path, GError **error)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, error);
+  if (dir == NULL)
+    return FALSE;
+
+  const char *name;
+  gboolean empty = TRUE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      if (!is_stage_name (name))
+        {
+          empty = FALSE;
+          break;
+        }
+    }
+  if (empty)
+    return TRUE;
+
+  g_autofree char *version_path = g_build_filename (path, DIR_VERSION_FILE, NULL);
+  g_autofree char *version = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (version_path, &version, &len, NULL) || len != strlen (DIR_VERSION_CONTENTS)
+      || memcmp (version, DIR_VERSION_CONTENTS, len) != 0)
+    return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
+                         "'%s' is not empty and does not hold a dir: image (no '%s' file saying "
+                         "\"%.*s\"); refusing to overwrite it", path, DIR_VERSION_FILE,
+                         (int) strlen (DIR_VERSION_CONTENTS) - 1, DIR_VERSION_CONTENTS);
+  return TRUE;
+}
+
+static char *
+make_stage (const char *parent, GError **error)
+{
+  g_autofree char *template = g_build_filename (parent, DIR_STAGE_PREFIX "XXXXXX", NULL);
+
+  if (g_mkdtemp_full (template, 0755) == NULL)
+    {
+      throw_errno (error, errno, "Cannot create a staging folder in", parent);
+      return NULL;
+    }
+  return g_steal_pointer (&template);
+}
+
+gboolean
+dir_open_destination (gpointer reference,
+                      SkoposContext *ctx,
+                      GCancellable *cancellable,
+                      gpointer *out_destination,
+                      GError **error)
+{
+  DirReference *ref = reference;
+  g_autoptr (DirDestination) dest = g_new0 (DirDestination, 1);
+  struct stat st;
+
+  dest->target = g_strdup (ref->path);
+  dest->created_dirs = g_ptr_array_new_with_free_func (g_free);
+  dest->compress = skopos_context_get_boolean (ctx, SKOPOS_CONTEXT_DIR_COMPRESS, FALSE);
+
+  if (stat (ref->path, &st) == 0)
+    {
+      if (!S_ISDIR (st.st_mode))
+        return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
+                             "'%s' exists and is not a folder", ref->path);
+      if (!check_target_reusable (ref->path, error))
+        return FALSE;
+      dest->in_place = TRUE;
+      dest->stage = make_stage (ref->path, error);
+    }
+  else if (errno == ENOENT)
+    {
+      g_autofree char *parent = g_path_get_dirname (ref->path);
+      if (!make_dirs (dest, parent, error))
+        return FALSE;
+      dest->stage = make_stage (parent, error);
+    }
+  else
+    {
+      return throw_errno (error, errno, "Cannot look at", ref->path);
+    }
+  if (dest->stage == NULL)
+    return FALSE;
+
+  g_autofree char *version_path = g_build_filename (dest->stage, DIR_VERSION_FILE, NULL);
+  if (!skopos_file_replace_contents (version_path, DIR_VERSION_CONTENTS,
+                                     strlen (DIR_VERSION_CONTENTS), 0644, error))
+    return FALSE;
+
+  g_debug ("Writing '%s' through '%s'", dest->target, dest->stage);
+  *out_destination = g_steal_pointer (&dest);
+  return TRUE;
+}
+
+static const char *const *
+dir_supported_manifest_types (gpointer destination)
+{
+  return NULL;
+}
+
+static SkoposLayerCompressionPolicy
+dir_desired_layer_compression (gpointer destination)
+{
+  DirDestination *dest = destination;
+
+  return dest->compress ? SKOPOS_LAYER_COMPRESSION_COMPRESS : SKOPOS_LAYER_COMPRESSION_PRESERVE;
+}
+
+static gboolean
+dir_accepts_foreign_layers (gpointer destination)
+{
+  return FALSE;
+}
+
+static gboolean
+dir_put_blob (gpointer destination,
+              GInputStream *stream,
+              const SkoposBlobInfo *info,
+              GCancellable *cancellable,
+              GError **error)
+{
+  DirDestination *dest = destination;
+  g_autofree char *name = dir_blob_name (info->digest, error);
+  if (name == NULL)
+    return FALSE;
+
+  gint64 size = 0;
+  g_autofree char *tmp_path = skopos_stream_to_temp_file (stream, dest->stage, &size, cancellable,
+                                                          error);
+  if (tmp_path == NULL)
+    return FALSE;
+
+  g_autofree char *path = g_build_filename (dest->stage, name, NULL);
+  if (chmod (tmp_path, 0644) < 0 || rename (tmp_path, path) < 0)
+    {
+      int errsv = errno;
+      unlink (tmp_path);
+      return throw_errno (error, errsv, "Cannot store blob as", path);
+    }
+  return TRUE;
+}
+
+/* Whether @path holds exactly the bytes of @digest (and @size when known). */
+static gboolean
+file_matches_digest (const char *path, const char *digest, gint64 size,
+                     GCancellable *cancellable)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) in = g_file_read (file, cancellable, NULL);
+  if (in == NULL)
+    return FALSE;
+
+  g_autoptr (GInputStream) check = skopos_digest_input_stream_new (G_INPUT_STREAM (in), digest, size);
+  g_autoptr (GError) local_error = NULL;
+
+  /* The checking stream fails its last read when the bytes are wrong. */
+  char buffer[65536];
+  while (TRUE)
+    {
+      gssize n = g_input_stream_read (check, buffer, sizeof buffer, cancellable, &local_error);
+      if (n < 0)
+        {
+          g_debug ("Not reusing '%s': %s", path, local_error->message);
+          return FALSE;
+        }
+      if (n == 0)
+        return TRUE;
+    }
+}
+
+static gboolean
+dir_try_reusing_blob (gpointer destination,
+                      const SkoposBlobInfo *info,
+                      gboolean *out_reused,
+                      gint64 *out_size,
+                      GCancellable *cancellable,
+                      GError **error)
+{
+  DirDestination *dest = destination;
+  g_autofree char *name = dir_blob_name (info->digest, error);
+  if (name == NULL)
+    return FALSE;
+
+  g_autofree char *staged = g_build_filename (dest->stage, name, NULL);
+  struct stat st;
+  *out_reused = FALSE;
+
+  if (stat (staged, &st) == 0 && S_ISREG (st.st_mode)
+      && (info->size < 0 || st.st_size == info->size))
+    {
+      *out_reused = TRUE;
+      if (out_size)
+        *out_size = st.st_size;
+      return TRUE;
+    }
+
+  if (!dest->in_place)
+    return TRUE;
+
+  /* The previous image in the target may have it. */
+  g_autofree char *old = g_build_filename (dest->target, name, NULL);
+  if (stat (old, &st) < 0 || !S_ISREG (st.st_mode) || (info->size >= 0 && st.st_size != info->size))
+    return TRUE;
+  if (!file_matches_digest (old, info->digest, st.st_size, cancellable))
+    return TRUE;
+  if (link (old, staged) < 0 && errno != EEXIST)
+    {
+      g_debug ("Cannot link '%s' to '%s': %s", old, staged, g_strerror (errno));
+      return TRUE;
+    }
+
+  g_debug ("Reusing %s from the previous image in '%s'", info->digest, dest->target);
+  *out_reused = TRUE;
+  if (out_size)
+    *out_size = st.st_size;
+  return TRUE;
+}
+
+static gboolean
+dir_put_manifest (gpointer destination,
+                  GBytes *manifest,
+                  const char *media_type,
+                  const char *instance_digest,
+                  GCancellable *cancellable,
+                  GError **error)
+{
+  DirDestination *dest = destination;
+  g_autofree char *name = dir_manifest_name (instance_digest, error);
+  if (name == NULL)
+    return FALSE;
+
+  g_autofree char *path = g_build_filename (dest->stage, name, NULL);
+  gsize len = 0;
+  const void *data = g_bytes_get_data (manifest, &len);
+  return skopos_file_replace_contents (path, data, len, 0644, error);
+}
+
+static gboolean
+dir_put_signatures (gpointer destination,
+                    GPtrArray *signatures,
+                    const char *instance_digest,
+                    GCancellable *cancellable,
+                    GError **error)
+{
+  DirDestination *dest = destination;
+  guint i;
+
+  for (i = 0; i < signatures->len; i++)
+    {
+      g_autofree char *name = dir_signature_name (instance_digest, i, error);
+      if (name == NULL)
+        return FALSE;
+
+      g_autofree char *path = g_build_filename (dest->stage, name, NULL);
+      gsize len = 0;
+      const void *data = g_bytes_get_data (g_ptr_array_index (signatures, i), &len);
+      if (!skopos_file_replace_contents (path, data, len, 0644, error))
+        return FALSE;
+    }
+
+  /* Fewer signatures than an earlier call: readers stop at the first gap. */
+  g_autofree char *next = dir_signature_name (instance_digest, i, error);
+  if (next == NULL)
+    return FALSE;
+  g_autofree char *next_path = g_build_filename (dest->stage, next, NULL);
+  if (unlink (next_path) < 0 && errno != ENOENT)
+    return throw_errno (error, errno, "Cannot remove", next_path);
+  return TRUE;
+}
+
+/* Replaces the contents of an existing target with the staged files. */
+static gboolean
+commit_in_place (DirDestination *dest, GError **error)
+{
+  g_autofree char *stage_name = g_path_get_basename (dest->stage);
+  g_autofree char *old_manifest = g_build_filename (dest->target, DIR_MANIFEST_FILE, NULL);
+
+  /* The old manifest goes first, so the old image stops being readable before any
+   * of its blobs disappear. */
+  if (unlink (old_manifest) < 0 && errno != ENOENT)
+    return throw_errno (error, errno, "Cannot remove", old_manifest);
+
+  {
+    g_autoptr (GDir) dir = g_dir_open (dest->target, 0, error);
+    if (dir == NULL)
+      return FALSE;
+    const char *name;
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        if (is_stage_name (name))
+          continue;
+        g_autofree char *path = g_build_filename (dest->target, name, NULL);
+        if (!skopos_rm_rf (path, error))
+          return FALSE;
+      }
+  }
+
+  {
+    g_autoptr (GDir) dir = g_dir_open (dest->stage, 0, error);
+    if (dir == NULL)
+      return FALSE;
+    const char *name;
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        if (strcmp (name, DIR_MANIFEST_FILE) == 0)
+          continue;
+        g_autofree char *from = g_build_filename (dest->stage, name, NULL);
+        g_autofree char *to = g_build_filename (dest->target, name, NULL);
+        if (rename (from, to) < 0)
+          return throw_errno (error, errno, "Cannot move a file to", to);
+      }
+  }
+
+  g_autofree char *new_manifest = g_build_filename (dest->stage, DIR_MANIFEST_FILE, NULL);
+  if (rename (new_manifest, old_manifest) < 0)
+    return throw_errno (error, errno, "Cannot move a file to", old_manifest);
+  if (rmdir (dest->stage) < 0)
+    g_debug ("Cannot remove staging folder '%s': %s", dest->stage, g_strerror (errno));
+  return TRUE;
+}
+
+static gboolean
+dir_commit (gpointer destination, GCancellable *cancellable, GError **error)
+{
+  DirDestination *dest = destination;
+  g_autofree char *manifest = g_build_filename (dest->stage, DIR_MANIFEST_FILE, NULL);
+
+  if (!g_file_test (manifest, G_FILE_TEST_IS_REGULAR))
+    return skopos_throw (error, SKOPOS_ERROR_FAILED,
+                         "Cannot commit to '%s': no manifest was written", dest->target);
+
+  if (dest->in_place)
+    {
+      if (!commit_in_place (dest, error))
+        return skopos_prefix_error (error, "Replacing the image in '%s': ", dest->target);
+    }
+  else if (rename (dest->stage, dest->target) < 0)
+    {
+      return throw_errno (error, errno, "Cannot move the new image to", dest->target);
+    }
+
+  dest->committed = TRUE;
+  return TRUE;
+}
+
+const SkoposDestinationOps dir_destination_ops = {
+  .struct_size = sizeof (SkoposDestinationOps),
+  .supported_manifest_types = dir_supported_manifest_types,
+  .desired_layer_compression = dir_desired_layer_compression,
+  .accepts_foreign_layers = dir_accepts_foreign_layers,
+  .put_blob = dir_put_blob,
+  .try_reusing_blob = dir_try_reusing_blob,
+  .put_manifest = dir_put_manifest,
+  .put_signatures = dir_put_signatures,
+  .commit = dir_commit,
+  .free = dir_destination_free,
+};
