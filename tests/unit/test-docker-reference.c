@@ -220,7 +220,8 @@ START_TEST (test_docker_reference_valid)
   name = skopos_docker_reference_dup_name (ref);
   expected_name = g_strconcat (c->domain, "/", c->path, NULL);
   ck_assert_str_eq (name, expected_name);
-  ck_assert_int_eq (skopos_docker_reference_is_name_only (ref), c->tag == NULL && c->digest == NULL);
+  ck_assert_int_eq (skopos_docker_reference_is_name_only (ref),
+                    c->tag == NULL && c->digest == NULL);
 }
 END_TEST
 
@@ -277,7 +278,8 @@ START_TEST (test_docker_reference_error_message)
   g_autoptr (SkoposDockerReference) ref = skopos_docker_reference_parse ("Foo/Bar", &error);
 
   ck_assert_ptr_null (ref);
-  ck_assert_str_eq (error->message, "invalid reference 'Foo/Bar': repository name must be lowercase");
+  ck_assert_str_eq (error->message,
+                    "invalid reference 'Foo/Bar': repository name must be lowercase");
 
   /* A NULL error location is allowed. */
   ck_assert_ptr_null (skopos_docker_reference_parse ("Foo/Bar", NULL));
