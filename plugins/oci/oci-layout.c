@@ -239,7 +239,7 @@ oci_descriptor_read (JsonObject *desc,
   if (digest == NULL)
     return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "%s: a descriptor has no digest", what);
   if (!skopos_digest_validate (digest, &local_error))
-    return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "%s: invalid digest: %s", what,
+    return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "%s: %s", what,
                          local_error->message);
 
   gint64 size = -1;
@@ -388,7 +388,7 @@ add_digest_member (JsonObject *obj, const char *member, const char *what, GHashT
     return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "%s: a descriptor has no %s", what,
                          member);
   if (!skopos_digest_validate (digest, &local_error))
-    return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "%s: invalid digest: %s", what,
+    return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "%s: %s", what,
                          local_error->message);
   g_hash_table_add (set, g_strdup (digest));
   return TRUE;
