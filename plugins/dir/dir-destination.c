@@ -36,7 +36,7 @@ typedef struct
   char *stage;
   gboolean in_place;        /* stage is inside an existing target */
   GPtrArray *created_dirs;  /* parents made for a new target, outermost first */
-  gboolean compress;
+  SkoposLayerCompressionPolicy compression;
   gboolean committed;
 } DirDestination;
 
@@ -173,7 +173,16 @@ dir_open_destination (gpointer reference,
 
   dest->target = g_strdup (ref->path);
   dest->created_dirs = g_ptr_array_new_with_free_func (g_free);
-  dest->compress = skopos_context_get_boolean (ctx, SKOPOS_CONTEXT_DIR_COMPRESS, FALSE);
+
+  /* Layers are kept as they come unless the user asks otherwise. */
+  gboolean compress = skopos_context_get_boolean (ctx, SKOPOS_CONTEXT_DIR_COMPRESS, FALSE);
+  gboolean decompress = skopos_context_get_boolean (ctx, DIR_CONTEXT_DECOMPRESS, FALSE);
+  if (compress && decompress)
+    return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
+                         "Cannot compress and decompress layers at the same time");
+  dest->compression = compress     ? SKOPOS_LAYER_COMPRESSION_COMPRESS
+                      : decompress ? SKOPOS_LAYER_COMPRESSION_DECOMPRESS
+                                   : SKOPOS_LAYER_COMPRESSION_PRESERVE;
 
   if (stat (ref->path, &st) == 0)
     {
@@ -220,7 +229,7 @@ dir_desired_layer_compression (gpointer destination)
 {
   DirDestination *dest = destination;
 
-  return dest->compress ? SKOPOS_LAYER_COMPRESSION_COMPRESS : SKOPOS_LAYER_COMPRESSION_PRESERVE;
+  return dest->compression;
 }
 
 static gboolean

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 #define DIR_VERSION_FILE "version"
 #define DIR_VERSION_CONTENTS "Directory Transport Version: 1.1\n"
 #define DIR_MANIFEST_FILE "manifest.json"
+/* --dest-decompress, as the CLI sets it (skopos-context.h has no constant for it). */
+#define DIR_CONTEXT_DECOMPRESS "dir-decompress"
 /* Staging folders a destination writes into before its commit. */
 #define DIR_STAGE_PREFIX ".skopos-dir-"
 

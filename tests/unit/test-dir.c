@@ -607,6 +607,21 @@ START_TEST (test_dir_compress_option)
   skopos_assert_no_error (error);
   ck_assert_int_eq (skopos_image_destination_get_desired_layer_compression (dest),
                     SKOPOS_LAYER_COMPRESSION_COMPRESS);
+
+  g_autoptr (SkoposContext) ctx2 = skopos_context_new ();
+  skopos_context_set_boolean (ctx2, "dir-decompress", TRUE);
+  g_autoptr (SkoposImageDestination) dest2 =
+      skopos_image_reference_open_destination (ref, ctx2, NULL, &error);
+  skopos_assert_no_error (error);
+  ck_assert_int_eq (skopos_image_destination_get_desired_layer_compression (dest2),
+                    SKOPOS_LAYER_COMPRESSION_DECOMPRESS);
+
+  /* Both at once is a contradiction, refused before anything is written. */
+  skopos_context_set_boolean (ctx2, SKOPOS_CONTEXT_DIR_COMPRESS, TRUE);
+  g_autoptr (SkoposImageDestination) dest3 =
+      skopos_image_reference_open_destination (ref, ctx2, NULL, &error);
+  ck_assert_ptr_null (dest3);
+  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_ARGUMENT);
 }
 END_TEST
 
