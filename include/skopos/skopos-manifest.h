@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 #define SKOPOS_MEDIA_TYPE_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar"
 #define SKOPOS_MEDIA_TYPE_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
 #define SKOPOS_MEDIA_TYPE_DOCKER_LAYER_ZSTD "application/vnd.docker.image.rootfs.diff.tar.zstd"
+#define SKOPOS_MEDIA_TYPE_DOCKER_FOREIGN_LAYER "application/vnd.docker.image.rootfs.foreign.diff.tar"
 #define SKOPOS_MEDIA_TYPE_DOCKER_FOREIGN_LAYER_GZIP \
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 #define SKOPOS_MEDIA_TYPE_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
@@ -69,6 +70,7 @@ typedef struct
   GHashTable *annotations;  /* nullable; string → string, keys kept sorted on output */
   SkoposPlatform *platform; /* nullable; list entries only */
   char *artifact_type;      /* nullable; OCI only */
+  GBytes *data;             /* nullable; OCI only, the embedded content ("data") */
 } SkoposDescriptor;
 
 SKOPOS_API SkoposDescriptor *skopos_descriptor_new (const char *media_type, const char *digest,
@@ -114,6 +116,11 @@ typedef struct
   GPtrArray *schema1_history; /* of char* (v1Compatibility strings), same order as layers */
 
   GBytes *raw;              /* the bytes this was parsed from; NULL if built */
+
+  /* TRUE for an OCI image manifest whose document had no mediaType field (allowed
+   * before image-spec 1.0.2); serialising it again leaves the field out, as the
+   * containers tools do. */
+  gboolean media_type_absent;
 } SkoposManifest;
 
 /* Guesses the media type of @raw when the transport does not know it: the document's
@@ -123,7 +130,9 @@ SKOPOS_API char *skopos_manifest_guess_media_type (GBytes *raw);
 /**
  * skopos_manifest_parse:
  * @raw: the manifest bytes
- * @media_type: (nullable): the type the transport reported; guessed when NULL or empty
+ * @media_type: (nullable): the type the transport reported; guessed from the document
+ *   when NULL, empty or "application/json" (what some registries say for schema 1);
+ *   any other type that is not one of the six manifest types is refused
  *
  * Parses and validates; refuses unknown types, missing or malformed digests and sizes
  * and a mediaType field that contradicts @media_type, with
@@ -155,13 +164,51 @@ SKOPOS_API GBytes *skopos_manifest_serialize (const SkoposManifest *manifest, GE
  * Converts between Docker schema 2 and OCI (manifests and lists), rewriting config
  * and layer media types. Refuses, with SKOPOS_ERROR_NOT_SUPPORTED, what cannot be
  * converted without losing meaning: an OCI artifact (config not an image config),
- * zstd layers to Docker, schema 1 to anything.
+ * zstd layers to Docker, schema 1 to anything. What Docker formats cannot hold
+ * (annotations, subject, artifactType, platform-less list entries) is handled as
+ * containers/image does: dropped, or for a list entry without a platform, this
+ * machine's os and architecture.
+ *
+ * List entries keep their media types, sizes and digests: the copy engine updates
+ * them with skopos_manifest_list_update_instance() once each instance is converted.
+ * A single Docker schema 2 image also needs its config rewritten; this function keeps
+ * the old config digest, so use skopos_manifest_convert_with_config() for a copy.
  *
  * Returns: (transfer full): a new manifest with raw == NULL
  */
 SKOPOS_API SkoposManifest *skopos_manifest_convert (const SkoposManifest *manifest,
                                                     const char *target_media_type,
                                                     GError **error);
+
+/**
+ * skopos_manifest_convert_config_to_oci:
+ * @docker_config: a Docker image config (application/vnd.docker.container.image.v1+json)
+ *
+ * Converting a Docker schema 2 image to OCI rewrites its config, as containers/image
+ * does: only the fields the OCI image config defines are kept, written in the order
+ * skopeo writes them. The result has a new digest and size.
+ *
+ * Returns: (transfer full): the OCI config bytes
+ */
+SKOPOS_API GBytes *skopos_manifest_convert_config_to_oci (GBytes *docker_config, GError **error);
+
+/**
+ * skopos_manifest_convert_with_config:
+ * @config: (nullable): the config blob of @manifest; needed when a single Docker
+ *   schema 2 image becomes OCI, ignored otherwise
+ * @out_config: (out) (transfer full): the config blob to write in place of the
+ *   source's, or NULL when the conversion keeps the config blob as it is
+ *
+ * skopos_manifest_convert(), plus the config rewrite that Docker schema 2 to OCI
+ * needs; the returned manifest then names the new config. This is what the copy
+ * engine should call. @config must match the manifest's config digest
+ * (SKOPOS_ERROR_DIGEST_MISMATCH otherwise).
+ */
+SKOPOS_API SkoposManifest *skopos_manifest_convert_with_config (const SkoposManifest *manifest,
+                                                                const char *target_media_type,
+                                                                GBytes *config,
+                                                                GBytes **out_config,
+                                                                GError **error);
 
 /* Whether skopos_manifest_convert() would succeed (without doing it). */
 SKOPOS_API gboolean skopos_manifest_can_convert (const SkoposManifest *manifest,
@@ -176,6 +223,9 @@ SKOPOS_API SkoposManifest *skopos_manifest_copy (const SkoposManifest *manifest,
 SKOPOS_API void skopos_manifest_set_layer (SkoposManifest *manifest, guint index,
                                            const SkoposDescriptor *desc);
 
+/* Replaces the config descriptor with a copy of @desc and drops raw. */
+SKOPOS_API void skopos_manifest_set_config (SkoposManifest *manifest, const SkoposDescriptor *desc);
+
 /* Replaces the list entry for @old_digest with a new digest, size and media type. */
 SKOPOS_API gboolean skopos_manifest_list_update_instance (SkoposManifest *list,
                                                           const char *old_digest,
@@ -189,9 +239,12 @@ SKOPOS_API gboolean skopos_manifest_list_update_instance (SkoposManifest *list,
  * @list: a Docker manifest list or OCI index
  * @wanted: the platform wanted (see skopos_platform_new_for_runtime())
  *
- * Picks the best instance for @wanted: same os and architecture, the variant
- * matching when one is wanted (an entry with no variant is the fallback). Entries
- * without a platform are skipped. No match is SKOPOS_ERROR_NO_MATCHING_PLATFORM,
+ * Picks the best instance for @wanted as containers/image does: same os and
+ * architecture, and a variant compatible with the wanted one (arm v7 also takes v6
+ * and v5, arm64 v8 takes no variant too); earlier entries win, and in an OCI index a
+ * zstd instance wins over a gzip one for the same platform. Docker list entries
+ * without a platform never match; OCI index entries without one are taken only when
+ * no entry matches by platform. No match is SKOPOS_ERROR_NO_MATCHING_PLATFORM,
  * naming the platform.
  *
  * Returns: (transfer none): the entry in @list
