@@ -14,6 +14,7 @@
 #include <skopos/skopos-macros.h>
 #include <skopos/skopos-manifest.h>
 #include <skopos/skopos-policy.h>
+#include <skopos/skopos-registries.h>
 #include <skopos/skopos-transport.h>
 #include <skopos/skopos-version.h>
 
