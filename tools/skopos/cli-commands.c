@@ -14,6 +14,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+/* How long a cancelled command may take to stop before the process ends anyway. */
+#define TIMEOUT_GRACE_SECONDS 3
 
 #define IMAGE_NAMES_HINT "See skopos(1), section IMAGE NAMES, for the form of image names.\n"
 
@@ -450,11 +454,29 @@ timer_thread (gpointer data)
     inv->timed_out = TRUE;
   g_mutex_unlock (&inv->timer_lock);
 
+  if (!fire)
+    return NULL;
+
   /* Cancelling outside the lock: cancellation handlers may run here. */
+  g_debug ("--command-timeout ran out, cancelling");
+  g_cancellable_cancel (inv->cancellable);
+
+  /* Some waits cannot be cancelled (opening a FIFO, a stuck NFS read). The user
+   * asked for a time limit, so after a grace period the process ends regardless. */
+  deadline = g_get_monotonic_time () + TIMEOUT_GRACE_SECONDS * G_USEC_PER_SEC;
+  g_mutex_lock (&inv->timer_lock);
+  while (!inv->timer_stop)
+    if (!g_cond_wait_until (&inv->timer_cond, &inv->timer_lock, deadline))
+      break;
+  fire = !inv->timer_stop;
+  g_mutex_unlock (&inv->timer_lock);
   if (fire)
     {
-      g_debug ("--command-timeout ran out, cancelling");
-      g_cancellable_cancel (inv->cancellable);
+      g_autofree char *limit = cli_format_duration (inv->global->command_timeout_ns);
+
+      fprintf (stderr, "skopos: command timed out after %s\n", limit);
+      fflush (stderr);
+      _exit (1);
     }
   return NULL;
 }

@@ -30,139 +30,6 @@ cli_inspect_info_clear (CliInspectInfo *info)
   g_clear_pointer (&info->env, cli_value_free);
 }
 
-/* ---- time.Time ------------------------------------------------------------------ */
-
-static gboolean
-take_digits (const char **p, int count, int *out)
-{
-  int value = 0;
-
-  for (int i = 0; i < count; i++)
-    {
-      if (!g_ascii_isdigit ((*p)[i]))
-        return FALSE;
-      value = value * 10 + ((*p)[i] - '0');
-    }
-  *p += count;
-  *out = value;
-  return TRUE;
-}
-
-static int
-days_in_month (int year, int month)
-{
-  static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-  if (month == 2 && (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)))
-    return 29;
-  return days[month - 1];
-}
-
-static char *
-fraction_text (const char *digits)
-{
-  /* Go keeps nanoseconds: nine digits at most, trailing zeros dropped. */
-  g_autofree char *nine = g_strndup (digits, 9);
-  gsize len = strlen (nine);
-
-  while (len > 0 && nine[len - 1] == '0')
-    nine[--len] = '\0';
-  if (len == 0)
-    return g_strdup ("");
-  return g_strconcat (".", nine, NULL);
-}
-
-CliValue *
-cli_go_time_parse (const char *text, GError **error)
-{
-  const char *p = text;
-  int year, month, day, hour, minute, second;
-  int offset_minutes = 0;
-  gboolean utc = FALSE;
-  g_autofree char *fraction = NULL;
-  g_autofree char *zone_json = NULL;
-  g_autofree char *zone_text = NULL;
-  g_autofree char *json_text = NULL;
-  g_autofree char *print_text = NULL;
-
-  if (!take_digits (&p, 4, &year) || *p++ != '-' || !take_digits (&p, 2, &month) || *p++ != '-'
-      || !take_digits (&p, 2, &day) || *p++ != 'T' || !take_digits (&p, 2, &hour) || *p++ != ':'
-      || !take_digits (&p, 2, &minute) || *p++ != ':' || !take_digits (&p, 2, &second))
-    goto bad;
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59)
-    goto bad;
-  if (day < 1 || day > days_in_month (year, month))
-    goto bad;
-
-  if (*p == '.' && g_ascii_isdigit (p[1]))
-    {
-      const char *start = ++p;
-
-      while (g_ascii_isdigit (*p))
-        p++;
-      {
-        g_autofree char *digits = g_strndup (start, (gsize) (p - start));
-        fraction = fraction_text (digits);
-      }
-    }
-  else
-    fraction = g_strdup ("");
-
-  if (*p == 'Z')
-    {
-      utc = TRUE;
-      p++;
-    }
-  else if (*p == '+' || *p == '-')
-    {
-      int sign = *p++ == '-' ? -1 : 1;
-      int oh, om;
-
-      if (!take_digits (&p, 2, &oh) || *p++ != ':' || !take_digits (&p, 2, &om))
-        goto bad;
-      if (oh > 23 || om > 59)
-        goto bad;
-      offset_minutes = sign * (oh * 60 + om);
-    }
-  else
-    goto bad;
-  if (*p != '\0')
-    goto bad;
-
-  if (utc || offset_minutes == 0)
-    {
-      zone_json = g_strdup ("Z");
-      zone_text = g_strdup ("+0000 UTC");
-    }
-  else
-    {
-      int magnitude = ABS (offset_minutes);
-      char sign = offset_minutes < 0 ? '-' : '+';
-
-      zone_json = g_strdup_printf ("%c%02d:%02d", sign, magnitude / 60, magnitude % 60);
-      /* A fixed zone without a name prints its offset where the name goes. */
-      zone_text = g_strdup_printf ("%c%02d%02d %c%02d%02d", sign, magnitude / 60, magnitude % 60,
-                                   sign, magnitude / 60, magnitude % 60);
-    }
-
-  json_text = g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d%s%s", year, month, day, hour, minute,
-                               second, fraction, zone_json);
-  print_text = g_strdup_printf ("%04d-%02d-%02d %02d:%02d:%02d%s %s", year, month, day, hour,
-                                minute, second, fraction, zone_text);
-  return cli_value_new_time (json_text, print_text);
-
-bad:
-  g_set_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA,
-               "parsing time \"%s\" as RFC 3339: not a valid time", text);
-  return NULL;
-}
-
-CliValue *
-cli_go_time_zero (void)
-{
-  return cli_value_new_time ("0001-01-01T00:00:00Z", "0001-01-01 00:00:00 +0000 UTC");
-}
-
 /* ---- json.Unmarshal ------------------------------------------------------------- */
 
 /* The member Go would store into field @name: exact or case-insensitive, last wins. */
@@ -328,7 +195,7 @@ decode_time (JsonNode *node, const char *field, CliValue **out, GError **error)
     return TRUE;
   if (!is_string (node))
     return type_error (node, field, "time.Time", error);
-  parsed = cli_go_time_parse (json_node_get_string (node), error);
+  parsed = cli_value_new_go_time (json_node_get_string (node), error);
   if (parsed == NULL)
     return FALSE;
   cli_value_free (*out);
@@ -576,7 +443,7 @@ inspect_info_from_docker_object (JsonObject *root, CliInspectInfo *out, GError *
   JsonNode *config_node = member (root, "config");
   JsonObject *config = object_of (config_node);
 
-  out->created = cli_go_time_zero ();
+  out->created = cli_value_new_go_time_zero ();
   out->labels = cli_value_new_map (TRUE, CLI_VALUE_STRING);
   out->env = cli_value_new_list (TRUE);
   out->docker_version = g_strdup ("");

@@ -26,11 +26,6 @@ typedef struct
 
 void cli_inspect_info_clear (CliInspectInfo *info);
 
-/* An RFC 3339 time as Go parses it, as a CliValue time (JSON and String() forms). */
-CliValue *cli_go_time_parse (const char *text, GError **error);
-/* Go's zero time.Time ("0001-01-01T00:00:00Z"). */
-CliValue *cli_go_time_zero (void);
-
 /* From an OCI image configuration (imgspecv1.Image plus docker_version). */
 gboolean cli_inspect_info_from_oci_config (GBytes *config, CliInspectInfo *out, GError **error);
 /* From a Docker schema 2 configuration (Created is never nil there). */

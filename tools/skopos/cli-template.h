@@ -44,6 +44,12 @@ CliValue *cli_value_new_bool (gboolean truth);
 /* @json_text: RFC 3339 with nanoseconds as Go marshals it; @print_text: what Go's
  * Time.String() gives ("2023-01-02 03:04:05 +0000 UTC"). */
 CliValue *cli_value_new_time (const char *json_text, const char *print_text);
+/* An RFC 3339 time as Go's time.Time parses it (the offset given is kept, nanoseconds
+ * at most), with both text forms filled in; CLI_TEMPLATE_ERROR_VALUE if it is not
+ * one. */
+CliValue *cli_value_new_go_time (const char *rfc3339, GError **error);
+/* Go's zero time.Time ("0001-01-01T00:00:00Z"). */
+CliValue *cli_value_new_go_time_zero (void);
 /* A nil *time.Time: null in JSON, "<nil>" in templates. */
 CliValue *cli_value_new_nil_time (void);
 /* A slice; @is_nil: a nil slice (null in JSON, [] in templates). */
@@ -99,6 +105,7 @@ typedef enum
   CLI_TEMPLATE_ERROR_PARSE,       /* not a valid template */
   CLI_TEMPLATE_ERROR_UNSUPPORTED, /* valid Go, outside the subset skopos implements */
   CLI_TEMPLATE_ERROR_EXECUTE,     /* failed while running (unknown field, bad index) */
+  CLI_TEMPLATE_ERROR_VALUE,       /* a value that cannot be built (a bad time) */
 } CliTemplateError;
 
 GQuark cli_template_error_quark (void);

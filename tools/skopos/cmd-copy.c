@@ -238,7 +238,7 @@ run_copy (CliInvocation *inv, CopyOptions *opts, GPtrArray *args, GError **error
 
   if (!skopos_copy_image (policy, dest_ref, src_ref, copy_options, &digest, inv->cancellable,
                           error))
-    return FALSE;
+    return skopos_prefix_error (error, "Error copying %s to %s: ", src_name, dest_name);
 
   if (opts->digestfile != NULL && *opts->digestfile != '\0')
     {
