@@ -30,6 +30,7 @@
 #include <json-glib/json-glib.h>
 
 #include <skopos/skopos-auth.h>
+#include <skopos/skopos-docker-reference.h>
 #include <skopos/skopos-error.h>
 #include <skopos/skopos-transport-plugin.h>
 
@@ -92,6 +93,14 @@ skopos_credentials_parse (const char *user_colon_password, GError **error)
 
 /* ---- Keys ------------------------------------------------------------------------- */
 
+/* The registry part of a key ("host:port" of "host:port/ns/repo"). */
+static char *
+key_registry (const char *key)
+{
+  const char *slash = strchr (key, '/');
+  return slash != NULL ? g_strndup (key, slash - key) : g_strdup (key);
+}
+
 gboolean
 skopos_auth_validate_key (const char *key, gboolean *out_namespaced, GError **error)
 {
@@ -120,13 +129,54 @@ skopos_auth_validate_key (const char *key, gboolean *out_namespaced, GError **er
   return TRUE;
 }
 
-/* The registry part of a key ("host:port" of "host:port/ns/repo"). */
-static char *
-key_registry (const char *key)
+char *
+skopos_auth_key_from_argument (const char *arg, char **out_registry, GError **error)
 {
-  const char *slash = strchr (key, '/');
-  return slash != NULL ? g_strndup (key, slash - key) : g_strdup (key);
+  g_autofree char *key = NULL;
+
+  /* An URL stands for its host and port. */
+  if (g_str_has_prefix (arg, "https://") || g_str_has_prefix (arg, "http://"))
+    {
+      const char *host = strstr (arg, "://") + 3;
+      key = g_strndup (host, strcspn (host, "/?#"));
+    }
+  else
+    key = g_strdup (arg);
+
+  if (*key == '\0')
+    {
+      skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT, "'%s' names no registry", arg);
+      return NULL;
+    }
+
+  g_autofree char *registry = key_registry (key);
+  if (!g_str_equal (registry, key))
+    {
+      /* A repository or namespace: it must parse, without tag or digest. The key keeps
+       * the user's spelling (docker.io/vendor, not docker.io/library/vendor). */
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (SkoposDockerReference) ref = skopos_docker_reference_parse (key, &local_error);
+      if (ref == NULL)
+        {
+          skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT, "parse reference from '%s': %s",
+                        key, local_error->message);
+          return NULL;
+        }
+      if (!skopos_docker_reference_is_name_only (ref))
+        {
+          skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
+                        "reference '%s' contains tag or digest", key);
+          return NULL;
+        }
+    }
+
+  if (!skopos_auth_validate_key (key, NULL, error))
+    return NULL;
+  if (out_registry != NULL)
+    *out_registry = g_steal_pointer (&registry);
+  return g_steal_pointer (&key);
 }
+
 
 /* docker.io has several spellings in old files. */
 static const char *

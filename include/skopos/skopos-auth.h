@@ -61,6 +61,19 @@ SKOPOS_API gboolean skopos_auth_validate_key (const char *key,
                                               GError **error);
 
 /**
+ * skopos_auth_key_from_argument:
+ * @arg: what a user gives `login` or `logout`: "host[:port]", "host/ns/repo", or an
+ *   URL ("https://host:port/v2/") whose host and port are kept
+ * @out_registry: (out) (optional) (transfer full): the "host[:port]" part
+ *
+ * Returns: (transfer full): the key credentials are stored under, or NULL with
+ *   SKOPOS_ERROR_INVALID_ARGUMENT for a name with a tag or digest or one that does
+ *   not parse
+ */
+SKOPOS_API char *skopos_auth_key_from_argument (const char *arg, char **out_registry,
+                                                GError **error);
+
+/**
  * skopos_auth_dup_search_path:
  *
  * The auth files read for @ctx, in order; some may not exist.

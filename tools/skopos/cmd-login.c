@@ -13,7 +13,6 @@
 
 #include "cli-commands.h"
 #include "cli-output.h"
-#include "cli-registry-key.h"
 
 /* One line from stdin without its line end; NULL at end of input. */
 static char *
@@ -66,6 +65,8 @@ read_all_stdin (void)
     g_string_truncate (all, all->len - 1);
   return g_string_free (g_steal_pointer (&all), FALSE);
 }
+
+typedef char *CliSecret;
 
 static void
 free_secret (char *s)
@@ -127,7 +128,7 @@ cmd_login (CliInvocation *inv, GError **error)
     return cli_usage_error (error, "please provide a registry to login to");
 
   g_autofree char *registry = NULL;
-  g_autofree char *key = cli_parse_registry_key (args->pdata[0], &registry, error);
+  g_autofree char *key = skopos_auth_key_from_argument (args->pdata[0], &registry, error);
   if (key == NULL)
     return FALSE;
 

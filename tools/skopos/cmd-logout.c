@@ -8,7 +8,6 @@
 
 #include "cli-commands.h"
 #include "cli-output.h"
-#include "cli-registry-key.h"
 
 gboolean
 cmd_logout (CliInvocation *inv, GError **error)
@@ -57,7 +56,7 @@ cmd_logout (CliInvocation *inv, GError **error)
   if (args->len == 0)
     return cli_usage_error (error, "please provide a registry to logout from");
 
-  g_autofree char *key = cli_parse_registry_key (args->pdata[0], NULL, error);
+  g_autofree char *key = skopos_auth_key_from_argument (args->pdata[0], NULL, error);
   if (key == NULL)
     return FALSE;
 
