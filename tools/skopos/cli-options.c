@@ -75,7 +75,8 @@ cli_parse_int (const char *text, gint64 *out_value)
 
       if (*p == '_')
         {
-          if (last_underscore)
+          /* Only between digits, or between a base prefix and a digit. */
+          if (last_underscore || (!any_digit && base == 10))
             return FALSE;
           last_underscore = TRUE;
           continue;
