@@ -131,11 +131,21 @@ oci_get_manifest (gpointer source,
   const char *media_type = instance_digest ? media_type_from_index (src, instance_digest)
                                            : src->media_type;
 
-  GBytes *manifest = read_blob_file (src, digest, "manifest", error);
+  g_autoptr (GBytes) manifest = read_blob_file (src, digest, "manifest", error);
   if (manifest == NULL)
     return FALSE;
 
-  *out_manifest = manifest;
+  /* The name of a blob file proves nothing about its bytes; the core can check an
+   * instance against the digest it asked for, but only this file knows which digest
+   * index.json gave the top-level manifest. */
+  g_autofree char *algorithm = skopos_digest_dup_algorithm (digest);
+  g_autofree char *actual = skopos_digest_compute_bytes (algorithm, manifest);
+  if (g_strcmp0 (actual, digest) != 0)
+    return skopos_throw (error, SKOPOS_ERROR_DIGEST_MISMATCH,
+                         "Manifest %s in '%s' is damaged: its bytes have digest %s", digest,
+                         src->blob_dir, actual);
+
+  *out_manifest = g_steal_pointer (&manifest);
   *out_media_type = g_strdup (media_type);
   return TRUE;
 }

@@ -686,7 +686,7 @@ END_TEST
 
 START_TEST (test_oci_manifest_blob_mismatch_on_read)
 {
-  /* A manifest blob whose bytes were changed on disk fails when read back. */
+  /* Blobs whose bytes were changed on disk fail when read back. */
   g_autofree char *layout = g_build_filename (tmpdir, "l", NULL);
   const char *layers[] = { "aaa", NULL };
   g_auto (TestImage) a = { 0 };
@@ -704,6 +704,19 @@ START_TEST (test_oci_manifest_blob_mismatch_on_read)
                                                             &error);
   ck_assert_ptr_null (bytes);
   assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
+
+  /* The same for the manifest index.json points to. */
+  g_clear_error (&error);
+  g_autofree char *manifest_path =
+      g_build_filename (layout, "blobs", "sha256", a.manifest_digest + 7, NULL);
+  g_autofree char *manifest = read_file (manifest_path);
+  manifest[strlen (manifest) - 1] = ' ';
+  write_file (manifest_path, manifest);
+  g_autoptr (GBytes) got = NULL;
+  g_autofree char *media_type = NULL;
+  ck_assert (!skopos_image_source_get_manifest (src, NULL, &got, &media_type, NULL, &error));
+  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
+  assert_message_contains (error, a.manifest_digest);
 }
 END_TEST
 
