@@ -62,6 +62,20 @@ static void zstd_converter_iface_init (GConverterIface *iface);
 G_DEFINE_TYPE_WITH_CODE (SkoposZstdConverter, _skopos_zstd_converter, G_TYPE_OBJECT,
                          G_IMPLEMENT_INTERFACE (G_TYPE_CONVERTER, zstd_converter_iface_init))
 
+/* Signals what GConverterInputStream should do when a call made no progress: give
+ * more input, or (only when the output buffer really is empty) more room. */
+static GConverterResult
+no_progress (gsize outbuf_size, gboolean at_end, GError **error)
+{
+  if (outbuf_size == 0)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "need more room");
+  else if (at_end)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT, "zstd data is truncated");
+  else
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT, "need more input");
+  return G_CONVERTER_ERROR;
+}
+
 static GConverterResult
 zstd_convert (GConverter *converter, const void *inbuf, gsize inbuf_size, void *outbuf,
               gsize outbuf_size, GConverterFlags flags, gsize *bytes_read, gsize *bytes_written,
@@ -70,13 +84,14 @@ zstd_convert (GConverter *converter, const void *inbuf, gsize inbuf_size, void *
   SkoposZstdConverter *self = SKOPOS_ZSTD_CONVERTER (converter);
   ZSTD_inBuffer in = { inbuf, inbuf_size, 0 };
   ZSTD_outBuffer out = { outbuf, outbuf_size, 0 };
+  gboolean at_end = (flags & G_CONVERTER_INPUT_AT_END) != 0;
   size_t ret;
 
   if (self->compress)
     {
-      ZSTD_EndDirective mode = (flags & G_CONVERTER_INPUT_AT_END) ? ZSTD_e_end
-                               : (flags & G_CONVERTER_FLUSH)      ? ZSTD_e_flush
-                                                                  : ZSTD_e_continue;
+      ZSTD_EndDirective mode = at_end                        ? ZSTD_e_end
+                               : (flags & G_CONVERTER_FLUSH) ? ZSTD_e_flush
+                                                             : ZSTD_e_continue;
       ret = ZSTD_compressStream2 (self->cstream, &out, &in, mode);
       if (ZSTD_isError (ret))
         {
@@ -91,10 +106,7 @@ zstd_convert (GConverter *converter, const void *inbuf, gsize inbuf_size, void *
       if (mode == ZSTD_e_flush && ret == 0)
         return G_CONVERTER_FLUSHED;
       if (in.pos == 0 && out.pos == 0)
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "need more room");
-          return G_CONVERTER_ERROR;
-        }
+        return no_progress (outbuf_size, FALSE, error);
       return G_CONVERTER_CONVERTED;
     }
 
@@ -107,24 +119,18 @@ zstd_convert (GConverter *converter, const void *inbuf, gsize inbuf_size, void *
     }
   *bytes_read = in.pos;
   *bytes_written = out.pos;
-  self->frame_done = (ret == 0);
 
-  /* ret == 0: a frame ended and everything it decoded has been handed out. */
-  if ((flags & G_CONVERTER_INPUT_AT_END) && in.pos == inbuf_size && self->frame_done)
+  /* ret == 0: a frame ended and all it decoded was handed out. A call without input
+   * says nothing new about where the stream stands. */
+  if (ret == 0)
+    self->frame_done = TRUE;
+  else if (in.pos > 0 || out.pos > 0)
+    self->frame_done = FALSE;
+
+  if (at_end && in.pos == inbuf_size && self->frame_done)
     return G_CONVERTER_FINISHED;
   if (in.pos == 0 && out.pos == 0)
-    {
-      if ((flags & G_CONVERTER_INPUT_AT_END) && inbuf_size == 0)
-        {
-          g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
-                               "zstd data is truncated");
-          return G_CONVERTER_ERROR;
-        }
-      g_set_error_literal (error, G_IO_ERROR, outbuf_size == 0 ? G_IO_ERROR_NO_SPACE
-                                                               : G_IO_ERROR_PARTIAL_INPUT,
-                           "need more data");
-      return G_CONVERTER_ERROR;
-    }
+    return no_progress (outbuf_size, at_end && inbuf_size == 0, error);
   return G_CONVERTER_CONVERTED;
 }
 

@@ -518,6 +518,55 @@ put_manifest (CopyRun *run, GBytes *bytes, const char *media_type, gboolean as_i
   return TRUE;
 }
 
+/* Converts @manifest to @target_type and copies its config, which the conversion
+ * may rewrite (Docker schema 2 to OCI keeps only the OCI config fields, as the
+ * containers tools do). Returns the serialised manifest. */
+static GBytes *
+convert_and_copy_config (CopyRun *run, const SkoposManifest *manifest, const char *target_type,
+                         GError **error)
+{
+  g_autoptr (GBytes) config = NULL;
+  if (manifest->config != NULL)
+    {
+      config = skopos_image_source_read_blob (run->src, manifest->config->digest,
+                                              manifest->config->size, run->cancellable, error);
+      if (config == NULL)
+        return NULL;
+    }
+
+  g_autoptr (GBytes) new_config = NULL;
+  g_autoptr (SkoposManifest) converted = skopos_manifest_convert_with_config (
+      manifest, target_type, config, &new_config, error);
+  if (converted == NULL)
+    return NULL;
+
+  if (new_config == NULL)
+    {
+      if (manifest->config != NULL && !copy_blob_as_is (run, manifest->config, TRUE, error))
+        return NULL;
+      return skopos_manifest_serialize (converted, error);
+    }
+
+  const SkoposDescriptor *desc = converted->config;
+  gboolean reused = FALSE;
+  if (!skopos_image_destination_try_reusing_blob (run->dest, desc->digest, desc->size,
+                                                  desc->media_type, TRUE, NULL, &reused,
+                                                  run->cancellable, error))
+    return NULL;
+  if (reused)
+    report (run, SKOPOS_COPY_EVENT_SKIPPED_BLOB, desc->digest);
+  else
+    {
+      report (run, SKOPOS_COPY_EVENT_COPYING_CONFIG, desc->digest);
+      g_autoptr (GInputStream) stream = g_memory_input_stream_new_from_bytes (new_config);
+      if (!skopos_image_destination_put_blob (run->dest, stream, desc->digest, desc->size,
+                                              desc->media_type, TRUE, NULL, run->cancellable,
+                                              error))
+        return NULL;
+    }
+  return skopos_manifest_serialize (converted, error);
+}
+
 /* Copies one image whose manifest is @raw (read with @instance_digest, NULL for the
  * top level). With @as_instance the manifest is written as an instance of a list. */
 static gboolean
@@ -533,25 +582,28 @@ copy_single_image (CopyRun *run, GBytes *raw, const char *media_type,
   if (target_type == NULL)
     return FALSE;
 
-  if (manifest->config != NULL && !copy_blob_as_is (run, manifest->config, TRUE, error))
-    return FALSE;
+  gboolean converting = g_strcmp0 (target_type, manifest->media_type) != 0;
+  if (converting && run->options->preserve_digests)
+    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
+                         "the manifest would have to be converted from %s to %s, but "
+                         "--preserve-digests was given",
+                         manifest->media_type, target_type);
 
+  /* Layers first, then the config, as skopeo does. */
   if (!copy_layers (run, manifest, error))
     return FALSE;
 
-  /* copy_layers() may have replaced layers; raw is then gone. */
   g_autoptr (GBytes) output = NULL;
-  if (g_strcmp0 (target_type, manifest->media_type) != 0)
-    {
-      g_autoptr (SkoposManifest) converted = skopos_manifest_convert (manifest, target_type, error);
-      if (converted == NULL)
-        return FALSE;
-      output = skopos_manifest_serialize (converted, error);
-    }
-  else if (manifest->raw != NULL)
-    output = g_bytes_ref (manifest->raw);
+  if (converting)
+    output = convert_and_copy_config (run, manifest, target_type, error);
   else
-    output = skopos_manifest_serialize (manifest, error);
+    {
+      if (manifest->config != NULL && !copy_blob_as_is (run, manifest->config, TRUE, error))
+        return FALSE;
+      /* raw survives only when no layer changed. */
+      output = manifest->raw != NULL ? g_bytes_ref (manifest->raw)
+                                     : skopos_manifest_serialize (manifest, error);
+    }
   if (output == NULL)
     return FALSE;
 

@@ -33,12 +33,12 @@ skopos_check_install_log_handler (void)
 #define skopos_assert_no_error(err)                                                       \
   ck_assert_msg ((err) == NULL, "unexpected error: %s", (err) ? (err)->message : "")
 
-#define skopos_assert_error(err, domain, code)                                            \
+#define skopos_assert_error(err, domain, expected_code)                                            \
   G_STMT_START                                                                            \
   {                                                                                       \
     ck_assert_msg ((err) != NULL, "expected an error, got none");                         \
-    ck_assert_msg (g_error_matches ((err), (domain), (code)),                             \
-                   "expected error code %d, got %d: %s", (int) (code), (err)->code,       \
+    ck_assert_msg (g_error_matches ((err), (domain), (expected_code)),                             \
+                   "expected error code %d, got %d: %s", (int) (expected_code), (err)->code,       \
                    (err)->message);                                                       \
   }                                                                                       \
   G_STMT_END

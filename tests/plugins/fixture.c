@@ -24,7 +24,7 @@ typedef struct
   char *text;
 } FixtureRef;
 
-static gboolean
+G_GNUC_UNUSED static gboolean
 fixture_parse (const char *text, gpointer *out_ref, GError **error)
 {
   if (text == NULL || *text == '\0')
