@@ -27,7 +27,7 @@
 
 #include "oci-private.h"
 
-#define OCI_LAYOUT_CONTENTS "{\"imageLayoutVersion\":\"1.0.0\"}"
+#define OCI_LAYOUT_CONTENTS "{\"imageLayoutVersion\": \"1.0.0\"}"
 
 typedef struct
 {

@@ -368,7 +368,7 @@ START_TEST (test_oci_write_then_read_back)
 
   g_autofree char *oci_layout_path = g_build_filename (layout, "oci-layout", NULL);
   g_autofree char *oci_layout = read_file (oci_layout_path);
-  ck_assert_str_eq (oci_layout, "{\"imageLayoutVersion\":\"1.0.0\"}");
+  ck_assert_str_eq (oci_layout, "{\"imageLayoutVersion\": \"1.0.0\"}");
 
   g_autoptr (JsonParser) parser = NULL;
   JsonArray *manifests = load_index_manifests (layout, &parser);
