@@ -278,6 +278,7 @@ decode_image_config (JsonNode *node, GError **error)
   g_autofree char *user = NULL;
   g_autofree char *working_dir = NULL;
   g_autofree char *stop_signal = NULL;
+  gboolean args_escaped = FALSE;
   g_autoptr (CliValue) ports = cli_value_new_map (TRUE, CLI_VALUE_STRUCT);
   g_autoptr (CliValue) env = cli_value_new_list (TRUE);
   g_autoptr (CliValue) entrypoint = cli_value_new_list (TRUE);
@@ -299,7 +300,9 @@ decode_image_config (JsonNode *node, GError **error)
                          error)
       || !decode_map (member (object, "Labels"), "Image.config.Labels", FALSE, &labels, error)
       || !decode_string (member (object, "StopSignal"), "Image.config.StopSignal", &stop_signal,
-                         error))
+                         error)
+      || !decode_bool (member (object, "ArgsEscaped"), "Image.config.ArgsEscaped", &args_escaped,
+                       error))
     return NULL;
 
   config = cli_value_new_struct ("v1.ImageConfig");
@@ -312,6 +315,8 @@ decode_image_config (JsonNode *node, GError **error)
   cli_value_struct_add (config, "WorkingDir", NULL, TRUE, cli_value_new_string (working_dir));
   cli_value_struct_add (config, "Labels", NULL, TRUE, g_steal_pointer (&labels));
   cli_value_struct_add (config, "StopSignal", NULL, TRUE, cli_value_new_string (stop_signal));
+  /* Debian's image-spec (1.1.0-rc) has it; the one vendored upstream at 1.9.3 did not. */
+  cli_value_struct_add (config, "ArgsEscaped", NULL, TRUE, cli_value_new_bool (args_escaped));
   return config;
 }
 
@@ -469,11 +474,25 @@ gboolean
 cli_inspect_info_from_docker_config (GBytes *config, CliInspectInfo *out, GError **error)
 {
   g_autoptr (JsonParser) parser = parse_document (config, error);
+  g_autoptr (CliValue) checked = NULL;
+  g_autoptr (CliValue) container_config = NULL;
+  JsonObject *root;
 
   if (parser == NULL)
     return FALSE;
-  return inspect_info_from_docker_object (json_node_get_object (json_parser_get_root (parser)),
-                                          out, error);
+  root = json_node_get_object (json_parser_get_root (parser));
+
+  /* skopeo decodes the whole Docker configuration, so a field of the wrong type fails
+   * the inspect even where it is not shown. The OCI fields are a subset of Docker's
+   * with the same types, and container_config has the shape of config. */
+  checked = decode_oci_image (root, error);
+  if (checked == NULL)
+    return FALSE;
+  container_config = decode_image_config (member (root, "container_config"), error);
+  if (container_config == NULL)
+    return FALSE;
+
+  return inspect_info_from_docker_object (root, out, error);
 }
 
 gboolean

@@ -374,7 +374,9 @@ cli_value_new_go_time (const char *text, GError **error)
   g_autofree char *print_text = NULL;
 
   if (!take_digits (&p, 4, &year) || *p++ != '-' || !take_digits (&p, 2, &month) || *p++ != '-'
-      || !take_digits (&p, 2, &day) || *p++ != 'T' || !take_digits (&p, 2, &hour) || *p++ != ':'
+      || !take_digits (&p, 2, &day) || *p++ != 'T'
+      /* Go 1.19, which Debian's skopeo is built with, also takes a one-digit hour. */
+      || !take_digits (&p, g_ascii_isdigit (p[1]) ? 2 : 1, &hour) || *p++ != ':'
       || !take_digits (&p, 2, &minute) || *p++ != ':' || !take_digits (&p, 2, &second))
     goto bad;
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59)
