@@ -14,18 +14,6 @@
 
 #define VERSION_TEXT "Directory Transport Version: 1.1\n"
 
-/* Like skopos_assert_error(), with parameter names that cannot collide with
- * GError's fields. */
-#define assert_error_is(err, want_domain, want_code)                                      \
-  G_STMT_START                                                                            \
-  {                                                                                       \
-    ck_assert_msg ((err) != NULL, "expected an error, got none");                         \
-    ck_assert_msg (g_error_matches ((err), (want_domain), (want_code)),                   \
-                   "expected error code %d, got %d: %s", (int) (want_code), (err)->code,  \
-                   (err)->message);                                                       \
-  }                                                                                       \
-  G_STMT_END
-
 static char *tmpdir;
 
 static void
@@ -243,12 +231,12 @@ START_TEST (test_dir_reference_forms)
 
   g_autoptr (SkoposImageReference) empty = skopos_image_reference_parse ("dir:", &error);
   ck_assert_ptr_null (empty);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
 
   /* dir: has no delete. */
   g_clear_error (&error);
   ck_assert (!skopos_image_reference_delete (ref, NULL, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_SUPPORTED);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_SUPPORTED);
 }
 END_TEST
 
@@ -552,7 +540,7 @@ START_TEST (test_dir_blob_mismatch_keeps_nothing)
 
   g_autofree char *wrong = skopos_digest_compute ("sha256", "other", 5);
   ck_assert (!put_bytes (dest, "the bytes", wrong, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
 
   /* Committing without a manifest is refused too. */
   g_clear_error (&error);
@@ -572,7 +560,7 @@ START_TEST (test_dir_missing_source)
   g_autoptr (SkoposImageReference) ref = parse_dir (missing);
   g_autoptr (SkoposImageSource) src = skopos_image_reference_open_source (ref, NULL, NULL, &error);
   ck_assert_ptr_null (src);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   assert_message_contains (error, missing);
 
   /* A folder without manifest.json. */
@@ -584,14 +572,14 @@ START_TEST (test_dir_missing_source)
   g_autoptr (GBytes) manifest = NULL;
   g_autofree char *media_type = NULL;
   ck_assert (!skopos_image_source_get_manifest (src2, NULL, &manifest, &media_type, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   assert_message_contains (error, "manifest.json");
 
   g_clear_error (&error);
   g_autofree char *absent = skopos_digest_compute ("sha256", "absent", 6);
   g_autoptr (GBytes) blob = skopos_image_source_read_blob (src2, absent, -1, NULL, &error);
   ck_assert_ptr_null (blob);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
 }
 END_TEST
 
@@ -621,7 +609,7 @@ START_TEST (test_dir_compress_option)
   g_autoptr (SkoposImageDestination) dest3 =
       skopos_image_reference_open_destination (ref, ctx2, NULL, &error);
   ck_assert_ptr_null (dest3);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_ARGUMENT);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_ARGUMENT);
 }
 END_TEST
 

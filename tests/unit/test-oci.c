@@ -13,18 +13,6 @@
 #include "skopos-check.h"
 #include <skopos/skopos-transport-plugin.h>
 
-/* Like skopos_assert_error(), spelled out here with parameter names that cannot
- * collide with GError's fields. */
-#define assert_error_is(err, want_domain, want_code)                                      \
-  G_STMT_START                                                                            \
-  {                                                                                       \
-    ck_assert_msg ((err) != NULL, "expected an error, got none");                         \
-    ck_assert_msg (g_error_matches ((err), (want_domain), (want_code)),                   \
-                   "expected error code %d, got %d: %s", (int) (want_code), (err)->code,  \
-                   (err)->message);                                                       \
-  }                                                                                       \
-  G_STMT_END
-
 #define REF_NAME "org.opencontainers.image.ref.name"
 
 static char *tmpdir;
@@ -318,7 +306,7 @@ START_TEST (test_oci_reference_forms)
   if (c->within == NULL)
     {
       ck_assert_msg (ref == NULL, "'%s' was accepted", c->input);
-      assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
+      skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
       return;
     }
   skopos_assert_no_error (error);
@@ -406,7 +394,7 @@ START_TEST (test_oci_write_then_read_back)
   g_autofree char *absent = skopos_digest_compute ("sha256", "nope", 4);
   g_autoptr (GBytes) none = skopos_image_source_read_blob (src, absent, -1, NULL, &error);
   ck_assert_ptr_null (none);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
 }
 END_TEST
 
@@ -487,7 +475,7 @@ START_TEST (test_oci_unnamed_entries)
   g_autoptr (SkoposImageReference) ref = parse_ok (bare);
   g_autoptr (SkoposImageSource) src = skopos_image_reference_open_source (ref, NULL, NULL, &error);
   ck_assert_ptr_null (src);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
   assert_message_contains (error, "2 images");
   assert_message_contains (error, layout);
 
@@ -500,7 +488,7 @@ START_TEST (test_oci_unnamed_entries)
   g_autoptr (SkoposImageSource) src3 = skopos_image_reference_open_source (ref3, NULL, NULL,
                                                                           &error);
   ck_assert_ptr_null (src3);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
 }
 END_TEST
 
@@ -515,7 +503,7 @@ START_TEST (test_oci_missing_name_and_path)
   g_autoptr (SkoposImageReference) ref = parse_layout (layout, "elsewhere");
   g_autoptr (SkoposImageSource) src = skopos_image_reference_open_source (ref, NULL, NULL, &error);
   ck_assert_ptr_null (src);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   assert_message_contains (error, "elsewhere");
   assert_message_contains (error, layout);
 
@@ -525,7 +513,7 @@ START_TEST (test_oci_missing_name_and_path)
   g_autoptr (SkoposImageSource) src2 = skopos_image_reference_open_source (ref2, NULL, NULL,
                                                                           &error);
   ck_assert_ptr_null (src2);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   assert_message_contains (error, missing);
 
   /* An empty folder is not a layout either. */
@@ -536,17 +524,17 @@ START_TEST (test_oci_missing_name_and_path)
   g_autoptr (SkoposImageSource) src3 = skopos_image_reference_open_source (ref3, NULL, NULL,
                                                                           &error);
   ck_assert_ptr_null (src3);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   assert_message_contains (error, "index.json");
 
   /* Deleting from a missing layout, and a missing name. */
   g_clear_error (&error);
   ck_assert (!skopos_image_reference_delete (ref2, NULL, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   ck_assert (!g_file_test (missing, G_FILE_TEST_EXISTS));
   g_clear_error (&error);
   ck_assert (!skopos_image_reference_delete (ref, NULL, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   assert_message_contains (error, "elsewhere");
 }
 END_TEST
@@ -571,19 +559,19 @@ START_TEST (test_oci_corrupt_index)
   g_autoptr (SkoposImageReference) ref = parse_layout (layout, "x");
   g_autoptr (SkoposImageSource) src = skopos_image_reference_open_source (ref, NULL, NULL, &error);
   ck_assert_ptr_null (src);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
   assert_message_contains (error, index_path);
 
   g_clear_error (&error);
   g_autoptr (SkoposImageDestination) dest =
       skopos_image_reference_open_destination (ref, NULL, NULL, &error);
   ck_assert_ptr_null (dest);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
   assert_message_contains (error, index_path);
 
   g_clear_error (&error);
   ck_assert (!skopos_image_reference_delete (ref, NULL, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
 
   g_autoptr (GHashTable) after = snapshot (layout);
   assert_same_snapshot (before, after);
@@ -608,12 +596,12 @@ START_TEST (test_oci_digest_traversal_refused)
   g_autoptr (SkoposImageReference) ref = parse_layout (layout, "evil");
   g_autoptr (SkoposImageSource) src = skopos_image_reference_open_source (ref, NULL, NULL, &error);
   ck_assert_ptr_null (src);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
   assert_message_contains (error, "sha256:../../x");
 
   g_clear_error (&error);
   ck_assert (!skopos_image_reference_delete (ref, NULL, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
   ck_assert (g_file_test (target, G_FILE_TEST_EXISTS));
 }
 END_TEST
@@ -641,7 +629,7 @@ START_TEST (test_oci_delete_walk_refuses_traversal)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkoposImageReference) ref = parse_layout (layout, NULL);
   ck_assert (!skopos_image_reference_delete (ref, NULL, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
   ck_assert (g_file_test (victim, G_FILE_TEST_EXISTS));
   g_autofree char *index_after = read_file (index_path);
   ck_assert_str_eq (index_after, index);
@@ -662,7 +650,7 @@ START_TEST (test_oci_blob_mismatch_keeps_nothing)
   g_autoptr (GInputStream) in = g_memory_input_stream_new_from_data (data, strlen (data), NULL);
   ck_assert (!skopos_image_destination_put_blob (dest, in, wrong, strlen (data), NULL, FALSE, NULL,
                                                  NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
 
   /* Neither the blob nor a temporary file. */
   g_autofree char *blob_dir = g_build_filename (layout, "blobs", NULL);
@@ -703,7 +691,7 @@ START_TEST (test_oci_manifest_blob_mismatch_on_read)
   g_autoptr (GBytes) bytes = skopos_image_source_read_blob (src, a.layer_digests[0], 3, NULL,
                                                             &error);
   ck_assert_ptr_null (bytes);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
 
   /* The same for the manifest index.json points to. */
   g_clear_error (&error);
@@ -715,7 +703,7 @@ START_TEST (test_oci_manifest_blob_mismatch_on_read)
   g_autoptr (GBytes) got = NULL;
   g_autofree char *media_type = NULL;
   ck_assert (!skopos_image_source_get_manifest (src, NULL, &got, &media_type, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
   assert_message_contains (error, a.manifest_digest);
 }
 END_TEST
@@ -755,7 +743,7 @@ START_TEST (test_oci_delete_keeps_shared_blobs)
 
   /* Deleting it again: not found, and nothing changes. */
   ck_assert (!skopos_image_reference_delete (ref_a, NULL, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   assert_message_contains (error, "'a'");
 
   /* The last image: every blob goes, the layout stays. */
@@ -827,7 +815,7 @@ START_TEST (test_oci_write_index)
   g_autoptr (GBytes) other = g_bytes_new_static ("{}", 2);
   ck_assert (!skopos_image_destination_put_manifest (dest, other, NULL, inst.manifest_digest, NULL,
                                                      &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH);
   g_clear_error (&error);
 
   ck_assert (skopos_image_destination_put_manifest (dest, inst.manifest,
@@ -900,7 +888,7 @@ START_TEST (test_oci_destination_properties)
   g_autoptr (SkoposImageDestination) dest3 =
       skopos_image_reference_open_destination (by_index, NULL, NULL, &error);
   ck_assert_ptr_null (dest3);
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
 
   /* A layout path that is a file. */
   g_clear_error (&error);
@@ -941,7 +929,7 @@ START_TEST (test_oci_shared_blob_dir)
   g_autoptr (GBytes) manifest = NULL;
   g_autofree char *media_type = NULL;
   ck_assert (!skopos_image_source_get_manifest (src, NULL, &manifest, &media_type, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
 
   /* Delete never removes shared blobs: other layouts may use them. */
   g_clear_error (&error);
@@ -1103,7 +1091,7 @@ START_TEST (test_oci_commit_refuses_vanished_blob)
   ck_assert (skopos_image_destination_put_manifest (dest, second.manifest, NULL, NULL, NULL,
                                                     &error));
   ck_assert (!skopos_image_destination_commit (dest, NULL, &error));
-  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
   assert_message_contains (error, first.layer_digests[0]);
 }
 END_TEST
