@@ -138,8 +138,8 @@ check_target_reusable (const char *path, GError **error)
   g_autofree char *version_path = g_build_filename (path, DIR_VERSION_FILE, NULL);
   g_autofree char *version = NULL;
   gsize len = 0;
-  if (!g_file_get_contents (version_path, &version, &len, NULL) || len != strlen (DIR_VERSION_CONTENTS)
-      || memcmp (version, DIR_VERSION_CONTENTS, len) != 0)
+  if (!g_file_get_contents (version_path, &version, &len, NULL)
+      || len != strlen (DIR_VERSION_CONTENTS) || memcmp (version, DIR_VERSION_CONTENTS, len) != 0)
     return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
                          "'%s' is not empty and does not hold a dir: image (no '%s' file saying "
                          "\"%.*s\"); refusing to overwrite it", path, DIR_VERSION_FILE,
@@ -276,7 +276,8 @@ file_matches_digest (const char *path, const char *digest, gint64 size,
   if (in == NULL)
     return FALSE;
 
-  g_autoptr (GInputStream) check = skopos_digest_input_stream_new (G_INPUT_STREAM (in), digest, size);
+  g_autoptr (GInputStream) check =
+      skopos_digest_input_stream_new (G_INPUT_STREAM (in), digest, size);
   g_autoptr (GError) local_error = NULL;
 
   /* The checking stream fails its last read when the bytes are wrong. */

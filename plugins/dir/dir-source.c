@@ -121,7 +121,8 @@ dir_get_blob (gpointer source,
     }
 
   g_autoptr (GFileInfo) file_info = g_file_input_stream_query_info (
-      stream, G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE, cancellable, error);
+      stream, G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE, cancellable,
+      error);
   if (file_info == NULL)
     return FALSE;
   if (g_file_info_get_file_type (file_info) != G_FILE_TYPE_REGULAR)
@@ -141,7 +142,8 @@ dir_get_signatures (gpointer source,
                     GError **error)
 {
   DirSource *src = source;
-  g_autoptr (GPtrArray) signatures = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr (GPtrArray) signatures =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
   for (guint i = 0;; i++)
     {

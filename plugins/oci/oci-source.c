@@ -183,7 +183,8 @@ oci_get_blob (gpointer source,
     }
 
   g_autoptr (GFileInfo) file_info = g_file_input_stream_query_info (
-      stream, G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE, cancellable, error);
+      stream, G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE, cancellable,
+      error);
   if (file_info == NULL)
     return FALSE;
   if (g_file_info_get_file_type (file_info) != G_FILE_TYPE_REGULAR)

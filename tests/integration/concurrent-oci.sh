@@ -14,8 +14,8 @@ ROUNDS=10
 # names_in LAYOUT: the ref.name annotations of index.json, sorted, one line.
 names_in ()
 {
-  jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"] // "-"] | sort | join(" ")' \
-    "$1/index.json"
+  jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"] // "-"]
+         | sort | join(" ")' "$1/index.json"
 }
 
 # check_clean LAYOUT: no lock file and no temporary file anywhere in the layout.
@@ -62,9 +62,7 @@ for round in $(seq 1 "$ROUNDS"); do
   start_copies "$layout" r
   wait_copies
 
-  same_text "round $round: every name is in index.json" "$want_names" \
-    "$(jq -r '[.manifests[].annotations["org.opencontainers.image.ref.name"]] | sort | join(" ")' \
-         "$layout/index.json")"
+  same_text "round $round: every name is in index.json" "$want_names" "$(names_in "$layout")"
   for i in $(seq 1 "$WRITERS"); do
     digests oci "$layout" "r$i" > "$TMP/got"
     cmp -s "$TMP/want" "$TMP/got" || fail "round $round: r$i does not read back as the sample"

@@ -838,7 +838,8 @@ START_TEST (test_oci_write_index)
   JsonArray *manifests = load_index_manifests (layout, &parser);
   ck_assert_uint_eq (json_array_get_length (manifests), 1);
   JsonObject *entry = json_array_get_object_element (manifests, 0);
-  ck_assert_str_eq (json_object_get_string_member (entry, "mediaType"), SKOPOS_MEDIA_TYPE_OCI_INDEX);
+  ck_assert_str_eq (json_object_get_string_member (entry, "mediaType"),
+                    SKOPOS_MEDIA_TYPE_OCI_INDEX);
   g_autofree char *index_digest = skopos_digest_compute ("sha256", index, strlen (index));
   ck_assert_str_eq (json_object_get_string_member (entry, "digest"), index_digest);
 
