@@ -79,7 +79,8 @@ fails_with "unknown global flag" 1 "unknown flag: --bogus" "$SKOPOS" --bogus ins
 fails_with "unknown command flag" 1 "unknown flag: --bogus" "$SKOPOS" inspect --bogus "$IMG"
 grep -q "skopos inspect --help" "$TMP/err" || fail "no hint to use --help"
 fails_with "unknown shorthand" 1 "unknown shorthand flag: 'x' in -x" "$SKOPOS" inspect -x "$IMG"
-fails_with "missing flag value" 1 "flag needs an argument: --format" "$SKOPOS" inspect "$IMG" --format
+fails_with "missing flag value" 1 "flag needs an argument: --format" \
+  "$SKOPOS" inspect "$IMG" --format
 fails_with "missing shorthand value" 1 "flag needs an argument: 'f' in -f" \
   "$SKOPOS" inspect "$IMG" -f
 fails_with "bad boolean" 1 'invalid argument "maybe" for "--tls-verify" flag' \
@@ -112,12 +113,13 @@ fails_with "untagged additional tag" 1 "must be a tagged reference" \
   sk copy --additional-tag busybox "$IMG" "dir:$TMP/never"
 [ ! -e "$TMP/never" ] || fail "a refused copy created its destination"
 if command -v skopeo > /dev/null; then
+  # shellcheck disable=SC2086 # $args holds several words on purpose
   for args in "--bogus" "bogus" "inspect --bogus x" "inspect -x" "inspect --format" \
               "inspect --tls-verify=maybe x" "inspect a b" "--command-timeout 5x inspect a"; do
-    # shellcheck disable=SC2086
-    rc_skopeo=0; skopeo $args > /dev/null 2>&1 || rc_skopeo=$?
-    # shellcheck disable=SC2086
-    rc_skopos=0; "$SKOPOS" $args > /dev/null 2>&1 || rc_skopos=$?
+    rc_skopeo=0
+    skopeo $args > /dev/null 2>&1 || rc_skopeo=$?
+    rc_skopos=0
+    "$SKOPOS" $args > /dev/null 2>&1 || rc_skopos=$?
     same_text "exit status of '$args' as skopeo's" "$rc_skopeo" "$rc_skopos"
   done
 fi
@@ -159,10 +161,12 @@ ok "--raw=true is not --raw=false"
 # A value flag takes the next argument even if it looks like a flag (pflag's rule).
 run_ok "value that starts with a dash" "$SKOPOS" inspect --format --raw "$IMG"
 same_text "--format --raw uses '--raw' as the template" "--raw" "$(cat "$TMP/last.out")"
-run_ok "format with \\n and \\t" "$SKOPOS" inspect --format 'A:{{.Architecture}}\tO:{{.Os}}\n' "$IMG"
+run_ok "format with \\n and \\t" \
+  "$SKOPOS" inspect --format 'A:{{.Architecture}}\tO:{{.Os}}\n' "$IMG"
 same_text "template escapes" "$(printf 'A:amd64\tO:linux')" "$(cat "$TMP/last.out")"
 fails_with "template error" 1 "can't evaluate field Nope" "$SKOPOS" inspect -f '{{.Nope}}' "$IMG"
-fails_with "unsupported template" 1 "not supported" "$SKOPOS" inspect -f '{{printf "%s" .Os}}' "$IMG"
+fails_with "unsupported template" 1 "not supported" \
+  "$SKOPOS" inspect -f '{{printf "%s" .Os}}' "$IMG"
 
 step "images that do not exist, unknown transports"
 fails_with "missing tag" 2 "nosuchtag" "$SKOPOS" inspect "oci:$SAMPLE:nosuchtag"
@@ -189,7 +193,9 @@ same_text "--digestfile holds the manifest digest" "$want" "$(cat "$TMP/digest")
 same_text "digest of the copy is sha256 of manifest.json" \
   "sha256:$(sha256sum < "$TMP/d1/manifest.json" | cut -d' ' -f1)" "$want"
 run_ok "copy -q" sk copy -q "$IMG" "dir:$TMP/d2"
-[ ! -s "$TMP/last.out" ] && [ ! -s "$TMP/last.err" ] || fail "copy -q printed something"
+if [ -s "$TMP/last.out" ] || [ -s "$TMP/last.err" ]; then
+  fail "copy -q printed something"
+fi
 ok "copy -q is silent"
 run_ok "copy --quiet=false -a" sk copy --quiet=false -a "oci:$SAMPLE_INDEX:latest" "oci:$TMP/o1:all"
 grep -q '^Copying image sha256:.* (1/2)$' "$TMP/last.err" || fail "no 'Copying image ... (1/2)'"

@@ -149,7 +149,8 @@ START_TEST (test_cli_template_json_escapes)
 {
   g_autoptr (GString) out = g_string_new (NULL);
 
-  cli_json_append_string (out, "q\"b\\n\nr\rt\t\x01\x1f\x7f<>&\xe2\x80\xa8\xe2\x80\xa9\xc3\xa9", TRUE);
+  cli_json_append_string (out, "q\"b\\n\nr\rt\t\x01\x1f\x7f<>&"
+                               "\xe2\x80\xa8\xe2\x80\xa9\xc3\xa9", TRUE);
   ck_assert_str_eq (out->str, "\"q\\\"b\\\\n\\nr\\rt\\t\\u0001\\u001f\x7f\\u003c\\u003e\\u0026"
                               "\\u2028\\u2029\xc3\xa9\"");
 
