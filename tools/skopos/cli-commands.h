@@ -9,7 +9,8 @@
  *    and declare it below under its HAVE_CMD_ macro. tools/skopos/meson.build compiles
  *    the file and defines HAVE_CMD_LIST_TAGS (LOGIN, LOGOUT, SYNC) when it exists, and
  *    cli-commands.c then lists the command with its help texts instead of the "not
- *    supported yet" entry.
+ *    supported yet" entry. (meson looks for the file when it configures: after adding
+ *    it, run `meson setup --reconfigure BUILDDIR` once.)
  *
  * 2. In the function, declare the options in a table on the stack pointing at local
  *    variables, parse, then check the arguments:
