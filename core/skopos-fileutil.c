@@ -98,9 +98,9 @@ skopos_stream_to_temp_file (GInputStream *stream, const char *dir, gint64 *out_s
   g_autoptr (GOutputStream) out = g_unix_output_stream_new (fd, TRUE);
   gssize copied = g_output_stream_splice (out, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
                                           cancellable, error);
+  /* No prefix: the reason (a bad digest, a full disk) speaks for itself, and a
+   * temporary file's name means nothing to the user. */
   gboolean ok = copied >= 0;
-  if (!ok)
-    g_prefix_error (error, "Writing '%s': ", tmp_path);
 
   /* The splice closed the fd; reopen just to sync what it wrote. */
   if (ok)

@@ -33,6 +33,7 @@ G_BEGIN_DECLS
 #define SKOPOS_CONTEXT_ADDITIONAL_TAGS "additional-tags" /* strv, docker-archive */
 #define SKOPOS_CONTEXT_REGISTRIES_CONF "registries-conf"
 #define SKOPOS_CONTEXT_DIR_COMPRESS "dir-compress"     /* boolean, dir --dest-compress */
+#define SKOPOS_CONTEXT_DIR_DECOMPRESS "dir-decompress" /* boolean, dir --dest-decompress */
 #define SKOPOS_CONTEXT_COMMAND_TIMEOUT_MS "command-timeout-ms" /* int */
 
 typedef struct _SkoposContext SkoposContext;

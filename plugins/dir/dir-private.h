@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 #define DIR_VERSION_CONTENTS "Directory Transport Version: 1.1\n"
 #define DIR_MANIFEST_FILE "manifest.json"
 /* --dest-decompress, as the CLI sets it (skopos-context.h has no constant for it). */
-#define DIR_CONTEXT_DECOMPRESS "dir-decompress"
+#define DIR_CONTEXT_DECOMPRESS SKOPOS_CONTEXT_DIR_DECOMPRESS
 /* Staging folders a destination writes into before its commit. */
 #define DIR_STAGE_PREFIX ".skopos-dir-"
 

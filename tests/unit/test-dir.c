@@ -97,6 +97,18 @@ snapshot (const char *root)
   return snap;
 }
 
+/* GBytes are not NUL-terminated: compare through a terminated copy. */
+static void
+assert_snapshot_file_is (GHashTable *snap, const char *name, GBytes *expected)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data (expected, &len);
+  g_autofree char *terminated = g_strndup (data, len);
+  const char *actual = g_hash_table_lookup (snap, name);
+  ck_assert_msg (actual != NULL, "'%s' is missing", name);
+  ck_assert_str_eq (actual, terminated);
+}
+
 static void
 assert_same_snapshot (GHashTable *before, GHashTable *after)
 {
@@ -275,8 +287,7 @@ START_TEST (test_dir_write_then_read_back)
   g_autoptr (GHashTable) snap = snapshot (path);
   ck_assert_uint_eq (g_hash_table_size (snap), 1 + 1 + 3 + 2);
   ck_assert_str_eq (g_hash_table_lookup (snap, "version"), VERSION_TEXT);
-  ck_assert_str_eq (g_hash_table_lookup (snap, "manifest.json"),
-                    g_bytes_get_data (img.manifest, NULL));
+  assert_snapshot_file_is (snap, "manifest.json", img.manifest);
   ck_assert_str_eq (g_hash_table_lookup (snap, img.digests[1] + 7), "layer one");
   ck_assert_str_eq (g_hash_table_lookup (snap, "signature-1"), "sig one");
   ck_assert_str_eq (g_hash_table_lookup (snap, "signature-2"), "sig two");
@@ -398,8 +409,7 @@ START_TEST (test_dir_replaces_previous_image)
   ck_assert (g_hash_table_contains (snap, new_img.digests[2] + 7));
   ck_assert (!g_hash_table_contains (snap, old_img.digests[2] + 7));
   ck_assert (!g_hash_table_contains (snap, "signature-1"));
-  ck_assert_str_eq (g_hash_table_lookup (snap, "manifest.json"),
-                    g_bytes_get_data (new_img.manifest, NULL));
+  assert_snapshot_file_is (snap, "manifest.json", new_img.manifest);
 
   /* The folder itself is the same one. */
   struct stat after;
