@@ -385,31 +385,6 @@ parse_manifest_json (DockerTarReader *reader, GBytes *data, GError **error)
   return TRUE;
 }
 
-/* libarchive reads a GInputStream through these. */
-typedef struct
-{
-  GInputStream *stream;
-  GCancellable *cancellable;
-  GError *error;
-  guint8 buf[64 * 1024];
-} StreamSource;
-
-static la_ssize_t
-stream_source_read (struct archive *archive, void *data, const void **out_buf)
-{
-  StreamSource *source = data;
-  gssize n = g_input_stream_read (source->stream, source->buf, sizeof source->buf,
-                                  source->cancellable, source->error ? NULL : &source->error);
-  if (n < 0)
-    {
-      archive_set_error (archive, EIO, "%s",
-                         source->error ? source->error->message : "read failed");
-      return -1;
-    }
-  *out_buf = source->buf;
-  return n;
-}
-
 static gboolean
 write_all_fd (int fd, const void *data, gsize len, const char *path, GError **error)
 {
@@ -575,11 +550,11 @@ plain_tar_for (const char *path, const char *tmpdir, gboolean *out_is_temp,
 }
 
 DockerTarReader *
-docker_tar_reader_open_file (const char *path, const char *tmpdir, gboolean remove_when_done,
-                             GCancellable *cancellable, GError **error)
+docker_tar_reader_open_file (const char *path, const char *display_name, const char *tmpdir,
+                             gboolean remove_when_done, GCancellable *cancellable, GError **error)
 {
   g_autoptr (DockerTarReader) reader = g_new0 (DockerTarReader, 1);
-  reader->display_name = g_strdup (path);
+  reader->display_name = g_strdup (display_name ? display_name : path);
   reader->members = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                            (GDestroyNotify) member_free);
   reader->images = g_ptr_array_new_with_free_func ((GDestroyNotify) manifest_item_free);
@@ -608,65 +583,21 @@ docker_tar_reader_open_file (const char *path, const char *tmpdir, gboolean remo
         {
           skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
                         "'%s' has no manifest.json: archives in the legacy format of docker "
-                        "before 1.10 are not supported", path);
+                        "before 1.10 are not supported", reader->display_name);
           return NULL;
         }
       skopos_throw (error, SKOPOS_ERROR_INVALID_DATA,
-                    "'%s' is not a docker archive: it has no manifest.json", path);
+                    "'%s' is not a docker archive: it has no manifest.json",
+                    reader->display_name);
       return NULL;
     }
 
   if (!parse_manifest_json (reader, manifest_json, error))
     return NULL;
-  g_debug ("'%s': %u members, %u images", path, g_hash_table_size (reader->members),
+  g_debug ("'%s': %u members, %u images", reader->display_name,
+           g_hash_table_size (reader->members),
            reader->images->len);
   return g_steal_pointer (&reader);
-}
-
-/* Reads a stream (a daemon's export, a pipe) into a temporary file and opens that. */
-DockerTarReader *
-docker_tar_reader_open_stream (GInputStream *stream, const char *display_name,
-                               const char *tmpdir, GCancellable *cancellable, GError **error)
-{
-  StreamSource source = { .stream = stream, .cancellable = cancellable };
-  g_autoptr (DockerTarArchive) archive = open_raw ();
-  if (archive_read_open (archive, &source, NULL, stream_source_read, NULL) != ARCHIVE_OK)
-    {
-      if (source.error != NULL)
-        g_propagate_error (error, source.error);
-      else
-        skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "Reading '%s': %s", display_name,
-                      archive_error_string (archive));
-      return NULL;
-    }
-
-  struct archive_entry *entry = NULL;
-  int r = archive_read_next_header (archive, &entry);
-  g_autofree char *tmp = NULL;
-  if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
-    tmp = spool_raw (archive, display_name, tmpdir, cancellable, error);
-  else if (source.error == NULL)
-    skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "'%s' is empty or unreadable: %s",
-                  display_name, archive_error_string (archive));
-
-  if (source.error != NULL)
-    {
-      if (tmp != NULL)
-        g_unlink (tmp);
-      g_clear_error (error);
-      g_propagate_error (error, source.error);
-      return NULL;
-    }
-  if (tmp == NULL)
-    return NULL;
-
-  DockerTarReader *reader = docker_tar_reader_open_file (tmp, tmpdir, TRUE, cancellable, error);
-  if (reader != NULL)
-    {
-      g_free (reader->display_name);
-      reader->display_name = g_strdup (display_name);
-    }
-  return reader;
 }
 
 guint

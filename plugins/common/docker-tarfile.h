@@ -34,6 +34,7 @@ typedef struct _DockerTarReader DockerTarReader;
 /**
  * docker_tar_reader_open_file:
  * @path: the archive
+ * @display_name: (nullable): what errors call the archive (default: @path)
  * @tmpdir: where a decompressed copy goes when one is needed
  * @remove_when_done: whether @path is a temporary file the reader now owns
  *
@@ -44,18 +45,11 @@ typedef struct _DockerTarReader DockerTarReader;
  * and a missing or malformed manifest.json are refused here.
  */
 DockerTarReader *docker_tar_reader_open_file (const char *path,
+                                              const char *display_name,
                                               const char *tmpdir,
                                               gboolean remove_when_done,
                                               GCancellable *cancellable,
                                               GError **error);
-
-/* Copies @stream (an export from a daemon, say) into a temporary file in @tmpdir,
- * decompressing it if needed, and opens that; @display_name is what errors call it. */
-DockerTarReader *docker_tar_reader_open_stream (GInputStream *stream,
-                                                const char *display_name,
-                                                const char *tmpdir,
-                                                GCancellable *cancellable,
-                                                GError **error);
 
 void docker_tar_reader_free (DockerTarReader *reader);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DockerTarReader, docker_tar_reader_free)

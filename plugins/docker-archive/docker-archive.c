@@ -201,8 +201,8 @@ archive_open_source (gpointer reference, SkoposContext *ctx, GCancellable *cance
   ArchiveReference *ref = reference;
   g_autoptr (ArchiveSource) src = g_new0 (ArchiveSource, 1);
 
-  src->reader = docker_tar_reader_open_file (ref->path, skopos_context_get_tmpdir (ctx), FALSE,
-                                             cancellable, error);
+  src->reader = docker_tar_reader_open_file (ref->path, NULL, skopos_context_get_tmpdir (ctx),
+                                             FALSE, cancellable, error);
   if (src->reader == NULL)
     return FALSE;
 
@@ -252,7 +252,7 @@ archive_list_tags (gpointer reference, SkoposContext *ctx, GCancellable *cancell
 {
   ArchiveReference *ref = reference;
   g_autoptr (DockerTarReader) reader = docker_tar_reader_open_file (
-      ref->path, skopos_context_get_tmpdir (ctx), FALSE, cancellable, error);
+      ref->path, NULL, skopos_context_get_tmpdir (ctx), FALSE, cancellable, error);
   if (reader == NULL)
     return FALSE;
   *out_tags = docker_tar_reader_list_tags (reader);
