@@ -294,6 +294,9 @@ cli_image_options_apply_destination (CliImageOptions *opts,
                          prefix);
   if (opts->dir_compress)
     skopos_context_set_boolean (ctx, SKOPOS_CONTEXT_DIR_COMPRESS, TRUE);
+  /* The dir transport's key for --dest-decompress (SKOPOS_CONTEXT_DIR_DECOMPRESS). */
+  if (opts->dir_decompress)
+    skopos_context_set_boolean (ctx, "dir-decompress", TRUE);
   if (opts->oci_accept_uncompressed)
     skopos_context_set_boolean (ctx, SKOPOS_CONTEXT_OCI_ACCEPT_UNCOMPRESSED, TRUE);
 
