@@ -132,6 +132,61 @@ skopos_mkdir_with_parents (const char *path, int mode, GError **error)
 }
 
 gboolean
+skopos_mkdir_recording (const char *path, int mode, GPtrArray *created, GError **error)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) == 0)
+    {
+      if (!S_ISDIR (st.st_mode))
+        return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "'%s' is not a folder", path);
+      return TRUE;
+    }
+  if (errno != ENOENT)
+    return throw_errno (error, errno, "Looking at", path);
+
+  g_autofree char *parent = g_path_get_dirname (path);
+  if (strcmp (parent, path) != 0 && !skopos_mkdir_recording (parent, mode, created, error))
+    return FALSE;
+
+  if (g_mkdir (path, mode) != 0)
+    {
+      /* Someone else made it in the meantime: fine, but it is not ours to remove. */
+      if (errno == EEXIST)
+        return TRUE;
+      return throw_errno (error, errno, "Creating folder", path);
+    }
+  if (created != NULL)
+    g_ptr_array_add (created, g_strdup (path));
+  return TRUE;
+}
+
+GInputStream *
+skopos_file_open_regular (const char *path, gint64 *out_size, GCancellable *cancellable,
+                          GError **error)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) stream = g_file_read (file, cancellable, error);
+  if (stream == NULL)
+    return NULL;
+
+  g_autoptr (GFileInfo) info = g_file_input_stream_query_info (
+      stream, G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE, cancellable,
+      error);
+  if (info == NULL)
+    return NULL;
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
+    {
+      skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "'%s' is not a regular file", path);
+      return NULL;
+    }
+
+  if (out_size != NULL)
+    *out_size = g_file_info_get_size (info);
+  return G_INPUT_STREAM (g_steal_pointer (&stream));
+}
+
+gboolean
 skopos_rm_rf (const char *path, GError **error)
 {
   GStatBuf st;

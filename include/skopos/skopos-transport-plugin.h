@@ -258,6 +258,18 @@ SKOPOS_API char *skopos_stream_to_temp_file (GInputStream *stream, const char *d
 /* mkdir -p that reports which folder failed. */
 SKOPOS_API gboolean skopos_mkdir_with_parents (const char *path, int mode, GError **error);
 
+/* mkdir -p that appends every folder it creates to @created (char*, parents first), so
+ * a destination that is aborted can remove exactly those. An existing path that is
+ * not a folder is SKOPOS_ERROR_INVALID_DATA. */
+SKOPOS_API gboolean skopos_mkdir_recording (const char *path, int mode, GPtrArray *created,
+                                            GError **error);
+
+/* Opens a regular file for reading and returns its size. A missing file is
+ * G_IO_ERROR_NOT_FOUND (for the transport to turn into its own message); anything
+ * but a regular file is SKOPOS_ERROR_INVALID_DATA. */
+SKOPOS_API GInputStream *skopos_file_open_regular (const char *path, gint64 *out_size,
+                                                   GCancellable *cancellable, GError **error);
+
 /* Removes a tree (no error if absent). */
 SKOPOS_API gboolean skopos_rm_rf (const char *path, GError **error);
 

@@ -78,35 +78,6 @@ throw_errno (GError **error, int errsv, const char *what, const char *path)
   return FALSE;
 }
 
-/* mkdir -p that records what it creates, so a failed copy can take it back. */
-static gboolean
-make_dirs (DirDestination *dest, const char *path, GError **error)
-{
-  struct stat st;
-
-  if (stat (path, &st) == 0)
-    {
-      if (!S_ISDIR (st.st_mode))
-        return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT, "'%s' is not a folder", path);
-      return TRUE;
-    }
-  if (errno != ENOENT)
-    return throw_errno (error, errno, "Cannot look at", path);
-
-  g_autofree char *parent = g_path_get_dirname (path);
-  if (strcmp (parent, path) != 0 && !make_dirs (dest, parent, error))
-    return FALSE;
-
-  if (mkdir (path, 0755) < 0)
-    {
-      if (errno == EEXIST)
-        return TRUE;
-      return throw_errno (error, errno, "Cannot create folder", path);
-    }
-  g_ptr_array_add (dest->created_dirs, g_strdup (path));
-  return TRUE;
-}
-
 static gboolean
 is_stage_name (const char *name)
 {
@@ -197,7 +168,7 @@ dir_open_destination (gpointer reference,
   else if (errno == ENOENT)
     {
       g_autofree char *parent = g_path_get_dirname (ref->path);
-      if (!make_dirs (dest, parent, error))
+      if (!skopos_mkdir_recording (parent, 0755, dest->created_dirs, error))
         return FALSE;
       dest->stage = make_stage (parent, error);
     }

@@ -108,9 +108,8 @@ dir_get_blob (gpointer source,
     return FALSE;
 
   g_autofree char *path = g_build_filename (src->path, name, NULL);
-  g_autoptr (GFile) file = g_file_new_for_path (path);
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (GFileInputStream) stream = g_file_read (file, cancellable, &local_error);
+  GInputStream *stream = skopos_file_open_regular (path, out_size, cancellable, &local_error);
   if (stream == NULL)
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
@@ -120,16 +119,7 @@ dir_get_blob (gpointer source,
       return FALSE;
     }
 
-  g_autoptr (GFileInfo) file_info = g_file_input_stream_query_info (
-      stream, G_FILE_ATTRIBUTE_STANDARD_SIZE "," G_FILE_ATTRIBUTE_STANDARD_TYPE, cancellable,
-      error);
-  if (file_info == NULL)
-    return FALSE;
-  if (g_file_info_get_file_type (file_info) != G_FILE_TYPE_REGULAR)
-    return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "Blob '%s' is not a regular file", path);
-
-  *out_size = g_file_info_get_size (file_info);
-  *out_stream = G_INPUT_STREAM (g_steal_pointer (&stream));
+  *out_stream = stream;
   return TRUE;
 }
 

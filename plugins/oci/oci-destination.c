@@ -72,38 +72,6 @@ oci_destination_free (gpointer destination)
   g_free (dest);
 }
 
-/* mkdir -p that records each folder it creates, so an abort can remove them. The
- * caller holds the mutex (or owns the destination alone). */
-static gboolean
-make_dirs (OciDestination *dest, const char *path, GError **error)
-{
-  struct stat st;
-
-  if (stat (path, &st) == 0)
-    {
-      if (!S_ISDIR (st.st_mode))
-        return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "'%s' is not a folder", path);
-      return TRUE;
-    }
-  if (errno != ENOENT)
-    return skopos_throw (error, SKOPOS_ERROR_FAILED, "Cannot look at '%s': %s", path,
-                         g_strerror (errno));
-
-  g_autofree char *parent = g_path_get_dirname (path);
-  if (strcmp (parent, path) != 0 && !make_dirs (dest, parent, error))
-    return FALSE;
-
-  if (mkdir (path, 0755) < 0)
-    {
-      if (errno == EEXIST)
-        return TRUE;
-      return skopos_throw (error, SKOPOS_ERROR_FAILED, "Cannot create folder '%s': %s", path,
-                           g_strerror (errno));
-    }
-  g_ptr_array_add (dest->created_dirs, g_strdup (path));
-  return TRUE;
-}
-
 gboolean
 oci_open_destination (gpointer reference,
                       SkoposContext *ctx,
@@ -139,7 +107,8 @@ oci_open_destination (gpointer reference,
   dest->used_blobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   /* The layout folder and the blob folder must exist for temporary files. */
-  if (!make_dirs (dest, dest->layout, error) || !make_dirs (dest, dest->blob_dir, error))
+  if (!skopos_mkdir_recording (dest->layout, 0755, dest->created_dirs, error)
+      || !skopos_mkdir_recording (dest->blob_dir, 0755, dest->created_dirs, error))
     {
       oci_destination_free (dest);
       return FALSE;
@@ -195,7 +164,7 @@ install_blob (OciDestination *dest, const char *tmp_path, const char *digest, GE
 
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&dest->mutex);
 
-  if (!make_dirs (dest, algorithm_dir, error))
+  if (!skopos_mkdir_recording (algorithm_dir, 0755, dest->created_dirs, error))
     return FALSE;
 
   gboolean existed = FALSE;
