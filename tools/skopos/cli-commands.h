@@ -18,18 +18,28 @@
  *      gboolean
  *      cmd_list_tags (CliInvocation *inv, GError **error)
  *      {
+ *        CliSharedImageOptions shared;             (cli-image.h: --authfile and friends)
  *        CliImageOptions image = { 0 };
- *        g_autoptr (CliImageFlags) flags = cli_image_flags_new (&image, "", NULL);
+ *        gboolean some_flag = FALSE;
+ *        g_autoptr (CliOptionTable) shared_flags = NULL;
+ *        g_autoptr (CliOptionTable) image_flags = NULL;
  *        g_autoptr (GPtrArray) args = NULL;
  *        g_autoptr (SkoposContext) ctx = NULL;
  *        const CliOption options[] = {
  *          { "some-flag", 0, CLI_OPTION_BOOL, &some_flag, NULL, "what it does", 0 },
  *          CLI_OPTION_END
  *        };
- *        const CliOption *groups[] = { options, cli_image_flags_get (flags), NULL };
  *
- *        if (!cli_invocation_parse (inv, groups, &args, error))
- *          return FALSE;          <- also on --help (the error says so; main exits 0)
+ *        cli_shared_image_options_init (&shared);
+ *        image.shared = &shared;
+ *        shared_flags = cli_shared_image_flags_new (&shared, FALSE);
+ *        image_flags = cli_image_flags_new (&image, "", NULL, FALSE);
+ *        {
+ *          const CliOption *groups[] = { cli_option_table_get (shared_flags),
+ *                                        cli_option_table_get (image_flags), options, NULL };
+ *          if (!cli_invocation_parse (inv, groups, &args, error))
+ *            return FALSE;        <- also on --help (the error says so; main exits 0)
+ *        }
  *        if (args->len != 1)
  *          return cli_usage_error (error, "Exactly one argument expected");
  *        ctx = cli_image_options_new_context (&image, inv->global, error);
@@ -37,6 +47,10 @@
  *        cli_output_json (value)  or  cli_output_write (bytes)   for results (stdout)
  *        return TRUE;
  *      }
+ *
+ *    String targets of a stack table (CLI_OPTION_STRING into a char *) are freed with
+ *    cli_options_clear (options) or held in g_autofree variables, not both; tables
+ *    made by cli-image.h free their own values.
  *
  *    Return FALSE with a GError on failure and print nothing yourself: main prints
  *    "skopos: <message>" on stderr and exits 2 for SKOPOS_ERROR_NOT_FOUND, 0 for the
