@@ -42,9 +42,11 @@ stop_podman_service ()
   PODMAN_TIMEOUT_PID=
 }
 
+# _docker_cleanup [RC]: stops everything and exits with RC (default: the last status).
 _docker_cleanup ()
 {
-  local rc=$?
+  local rc=${1:-$?}
+  set +e
   stop_podman_service
   stop_dockerd
   rm -rf "$TMP" 2>/dev/null || true
