@@ -1,8 +1,8 @@
 #!/bin/bash
-# bad-inputs.sh: skopos refuses bad input with one clear line on stderr that names the
-# thing at fault, a non-zero exit status (2 for an image missing from a layout, as
-# skopeo does), and nothing left behind: a destination that did not exist still does
-# not, one that did is unchanged byte for byte.
+# bad-inputs.sh: skopos refuses bad input with one clear line on stderr (after any
+# progress lines) that names the thing at fault, a non-zero exit status (2 for an
+# image missing from a layout, as skopeo does), and nothing left behind: a destination
+# that did not exist still does not, one that did is unchanged byte for byte.
 #
 # Cases: missing source folder, missing tag, ambiguous layout, corrupt index.json,
 # a blob whose bytes do not match its digest, a truncated blob, a missing blob, digests
@@ -12,8 +12,13 @@
 source "$(dirname "$0")/integ-lib.sh"
 need python3 sha256sum
 
+# Copy progress lines, which skopos writes on stderr (skopeo on stdout; see "DIFFERENCES
+# FROM SKOPEO" in docs/skopos.1.md).
+progress_re='^(Getting image (list )?source signatures|Copying (blob|config|image) |Writing manifest( list)? to image destination|Storing (list )?signatures)'
+
 # expect_fail WHAT RC NEEDLE CMD...: CMD fails with exit status RC ("any" for any
-# non-zero one), prints exactly one line on stderr, and that line contains NEEDLE.
+# non-zero one); stderr holds, after any progress lines, exactly one line, the error,
+# and it contains NEEDLE.
 expect_fail ()
 {
   local what=$1 want_rc=$2 needle=$3 rc=0
@@ -26,17 +31,18 @@ expect_fail ()
     sed 's/^/  stderr: /' "$TMP/err" >&2
     fail "$what: exit status $rc, expected $want_rc"
   fi
+  grep -vE "$progress_re" "$TMP/err" > "$TMP/err.msg" || true
   local lines
-  lines=$(grep -c . "$TMP/err" || true)
-  if [ "$lines" -ne 1 ]; then
+  lines=$(grep -c . "$TMP/err.msg" || true)
+  if [ "$lines" -ne 1 ] || [ "$(tail -n 1 "$TMP/err")" != "$(cat "$TMP/err.msg")" ]; then
     sed 's/^/  stderr: /' "$TMP/err" >&2
-    fail "$what: $lines lines on stderr, expected one error line"
+    fail "$what: expected one error line at the end of stderr, found $lines other lines"
   fi
-  if ! grep -qF -- "$needle" "$TMP/err"; then
+  if ! grep -qF -- "$needle" "$TMP/err.msg"; then
     sed 's/^/  stderr: /' "$TMP/err" >&2
     fail "$what: the error does not name '$needle'"
   fi
-  ok "$what (exit $rc): $(cat "$TMP/err")"
+  ok "$what (exit $rc): $(cat "$TMP/err.msg")"
 }
 
 absent ()

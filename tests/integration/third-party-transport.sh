@@ -29,27 +29,29 @@ prefix=$(sed -n 's/^prefix=//p' "$pc")
 [ -n "$prefix" ] || fail "$pc has no prefix"
 ok "skopos-1.pc installed at ${pc#"$stage"} (prefix $prefix)"
 
-# pkg-config resolves every path of the .pc inside the staging folder.
-pkgconf="pkg-config --define-variable=prefix=$stage$prefix"
-export PKG_CONFIG_PATH=$(dirname "$pc")
+# A copy of the .pc with its paths moved into the staging folder, as a packager would
+# make one. (--define-variable=prefix or PKG_CONFIG_SYSROOT_DIR would move glib's
+# paths too.)
+mkdir -p "$TMP/pc"
+sed "s|$prefix|$stage$prefix|g" "$pc" > "$TMP/pc/skopos-1.pc"
+export PKG_CONFIG_PATH=$TMP/pc
+pkgconf=pkg-config
 run_ok "pkg-config --cflags --libs skopos-1" $pkgconf --cflags --libs skopos-1
-grep -qF -- "-I$stage$prefix" "$TMP/last.out" ||
-  fail "pkg-config --cflags does not point into the staged install: $(cat "$TMP/last.out")"
-header=$(sed -n "s|.*-I\($stage$prefix[^ ]*\).*|\1|p" "$TMP/last.out")
-[ -f "$header/skopos/skopos-transport-plugin.h" ] ||
-  fail "skopos/skopos-transport-plugin.h is not under the installed include folder $header"
+header=
+for flag in $(cat "$TMP/last.out"); do
+  case $flag in
+    -I"$stage"*) [ -f "${flag#-I}/skopos/skopos-transport-plugin.h" ] && header=${flag#-I} ;;
+  esac
+done
+[ -n "$header" ] ||
+  fail "no -I folder from pkg-config holds skopos/skopos-transport-plugin.h: $(cat "$TMP/last.out")"
 ok "pkg-config gives the staged headers and library"
 
 transportdir=$($pkgconf --variable=transportdir skopos-1)
 [ -n "$transportdir" ] || fail "skopos-1.pc has no transportdir variable"
 case $transportdir in
   "$stage"/*) ;;
-  *)
-    # The variable is written as an absolute path rather than from ${libdir}, so a
-    # prefix override does not move it; look for it inside the staging folder.
-    echo "note: transportdir=$transportdir does not follow \${prefix}"
-    transportdir=$stage$transportdir
-    ;;
+  *) transportdir=$stage$transportdir ;; # configured outside the prefix
 esac
 [ -f "$transportdir/libskopos-transport-oci.so" ] ||
   fail "the oci module is not installed in transportdir ($transportdir)"
@@ -84,17 +86,31 @@ isk ()
     "$installed_cli" --policy "$POLICY" "$@"
 }
 
-step "installed skopos: copy example:demo -> oci:"
-run_ok "skopos copy example:demo" isk copy example:demo "oci:$TMP/l:demo"
-digests oci "$TMP/l" demo > "$TMP/demo.digests"
-grep -q '^layer application/vnd.oci.image.layer.v1.tar ' "$TMP/demo.digests" ||
-  fail "the copy does not hold the example's tar layer"
-ok "the layout holds the example image, every blob verified"
-
+step "installed skopos: copy example:demo -> dir: keeps the module's blobs as they are"
 run_ok "skopos inspect --raw example:demo" isk inspect --raw example:demo
 cp "$TMP/last.out" "$TMP/demo.manifest"
+run_ok "skopos copy example:demo -> dir" isk copy example:demo "dir:$TMP/dd"
+same_file "$TMP/demo.manifest" "$TMP/dd/manifest.json" "dir: holds the manifest the module served"
+digests dir "$TMP/dd" > "$TMP/demo.digests"
+grep -q '^layer application/vnd.oci.image.layer.v1.tar ' "$TMP/demo.digests" ||
+  fail "the dir: copy does not hold the example's uncompressed tar layer"
+ok "every blob the module served is stored and verified"
+tar_digest=$(awk '$1 == "layer" {print $3}' "$TMP/demo.digests")
+config_digest=$(awk '$1 == "config" {print $2}' "$TMP/demo.digests")
+
+step "installed skopos: copy example:demo -> oci: (which compresses layers, as skopeo's does)"
+run_ok "skopos copy example:demo -> oci" isk copy example:demo "oci:$TMP/l:demo"
+digests oci "$TMP/l" demo > "$TMP/oci.digests"
+same_text "the config is the module's" "$config_digest" \
+  "$(awk '$1 == "config" {print $2}' "$TMP/oci.digests")"
+gz=$(awk '$1 == "layer" && $2 ~ /gzip$/ {print $3}' "$TMP/oci.digests")
+[ -n "$gz" ] || fail "the oci: copy has no gzip layer: $(cat "$TMP/oci.digests")"
+same_text "the gzip layer holds the module's tar" "$tar_digest" \
+  "sha256:$(gzip -dc "$TMP/l/blobs/sha256/${gz#sha256:}" | sha256sum | cut -d' ' -f1)"
+oci_manifest=$(awk '$1 == "top" {print $3}' "$TMP/oci.digests")
 run_ok "skopeo inspect --raw" skopeo_ inspect --raw "oci:$TMP/l:demo"
-same_file "$TMP/demo.manifest" "$TMP/last.out" "skopeo reads the manifest the module served"
+same_file "$TMP/l/blobs/sha256/${oci_manifest#sha256:}" "$TMP/last.out" \
+  "skopeo reads the manifest skopos wrote"
 run_ok "skopeo inspect" skopeo_ inspect "oci:$TMP/l:demo"
 python3 - "$TMP/last.out" <<'EOF' || fail "skopeo inspect shows the wrong image"
 import json, sys
@@ -124,8 +140,8 @@ same_text "hello.txt names the other image" "Hello from example:other" \
   "$(cat "$TMP/bundle2/rootfs/hello.txt")"
 
 step "the same name gives the same digests"
-run_ok "copy example:demo again" isk copy example:demo "oci:$TMP/l2:demo"
-digests oci "$TMP/l2" demo > "$TMP/again.digests"
+run_ok "copy example:demo again" isk copy example:demo "dir:$TMP/dd2"
+digests dir "$TMP/dd2" > "$TMP/again.digests"
 same_file "$TMP/demo.digests" "$TMP/again.digests" "reproducible image"
 
 step "what the example cannot do fails clearly"
