@@ -136,7 +136,7 @@ echo
 # ---- sha256 throughput ---------------------------------------------------------------
 # What hashing costs by itself, for comparison with the copies above (which must hash
 # every byte once): OpenSSL uses the CPU's SHA extensions where coreutils does not.
-blob=$(ls -S "$src/blobs/sha256" | head -1)
+blob=$(find "$src/blobs/sha256" -type f -printf '%s %f\n' | sort -rn | head -1 | cut -d' ' -f2)
 blob_mib=$(( $(stat -c %s "$src/blobs/sha256/$blob") / 1024 / 1024 ))
 cat "$src/blobs/sha256/$blob" > /dev/null
 throughput ()

@@ -151,7 +151,7 @@ for layout in "$img" "$idx"; do
       exit 1
     }
   done
-  rm -rf "$out/$(basename "$layout")"
+  rm -rf "${out:?}/$(basename "$layout")"
   cp -a "$layout" "$out/"
 done
 du -sh "$out/sample-oci" "$out/sample-index-oci"

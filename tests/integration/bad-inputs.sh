@@ -9,12 +9,14 @@
 # that would escape the layout when used as paths (checked with strace: no file named
 # by them is ever touched), unknown transport, a transport whose module is not
 # installed, malformed references, and existing destinations after failed copies.
+# shellcheck source=tests/integration/integ-lib.sh
 source "$(dirname "$0")/integ-lib.sh"
 need python3 sha256sum
 
 # Copy progress lines, which skopos writes on stderr (skopeo on stdout; see "DIFFERENCES
 # FROM SKOPEO" in docs/skopos.1.md).
-progress_re='^(Getting image (list )?source signatures|Copying (blob|config|image) |Writing manifest( list)? to image destination|Storing (list )?signatures)'
+progress_re='^(Getting image (list )?source signatures|Copying (blob|config|image) '
+progress_re+='|Writing manifest( list)? to image destination|Storing (list )?signatures)'
 
 # expect_fail WHAT RC NEEDLE CMD...: CMD fails with exit status RC ("any" for any
 # non-zero one); stderr holds, after any progress lines, exactly one line, the error,

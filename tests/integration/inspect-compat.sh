@@ -6,6 +6,7 @@
 # skopos also prints "LayersData" (newer skopeo does; the 1.9.3 here does not): it is
 # checked against the manifest, then cut out of the text (not re-serialised, so the
 # rest of the bytes are compared as printed) before the comparison.
+# shellcheck source=tests/integration/integ-lib.sh
 source "$(dirname "$0")/integ-lib.sh"
 need skopeo python3
 

@@ -15,7 +15,9 @@ set -euo pipefail
 export SKOPOS SKOPOS_SOURCE_DIR
 
 DATA=$SKOPOS_SOURCE_DIR/tests/data
+# shellcheck disable=SC2034  # used by the scripts that source this file
 SAMPLE=$DATA/sample-oci
+# shellcheck disable=SC2034
 SAMPLE_INDEX=$DATA/sample-index-oci
 HELPER=$SKOPOS_SOURCE_DIR/tests/integration/image-digests.py
 

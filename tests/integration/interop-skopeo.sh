@@ -7,6 +7,7 @@
 #   - from the same source both tools store the same blobs; dir: output is identical
 #     byte for byte, and index.json lists the same descriptors.
 # inspect output is compared in inspect-compat.sh.
+# shellcheck source=tests/integration/integ-lib.sh
 source "$(dirname "$0")/integ-lib.sh"
 need skopeo python3
 
@@ -33,7 +34,8 @@ if a != b:
     sys.exit(1)
 EOF
   ok "$3: index.json lists the same descriptors"
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d.get("schemaVersion") != 2)' \
+  python3 -c 'import json, sys
+sys.exit(json.load(open(sys.argv[1])).get("schemaVersion") != 2)' \
     "$1/index.json" || fail "$3: index.json lacks schemaVersion 2"
   same_file "$1/oci-layout" "$2/oci-layout" "$3: oci-layout file"
 }

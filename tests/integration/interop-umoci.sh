@@ -6,6 +6,7 @@
 #   - umoci can add an image to a layout skopos wrote, and skopos copies that one;
 #   - what umoci builds, skopos copies oci -> oci and oci -> dir -> oci with the same
 #     digests, and umoci unpacks skopos's copy.
+# shellcheck source=tests/integration/integ-lib.sh
 source "$(dirname "$0")/integ-lib.sh"
 need umoci oci-image-tool python3 tar
 

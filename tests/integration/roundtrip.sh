@@ -3,6 +3,7 @@
 # config, layers) of the sample image, and of the two-platform sample index with
 # copy --all; a copy without --all picks the instance for the platform asked; the
 # source layouts are never modified.
+# shellcheck source=tests/integration/integ-lib.sh
 source "$(dirname "$0")/integ-lib.sh"
 need python3
 
@@ -47,7 +48,8 @@ run_ok "copy over tag" sk copy "oci:$SAMPLE_INDEX:latest" "oci:$TMP/o2:again"
 count=$(python3 -c 'import json,sys
 d=json.load(open(sys.argv[1]))
 print(sum(1 for m in d["manifests"]
-          if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "again"))' "$TMP/o2/index.json")
+          if m.get("annotations", {}).get("org.opencontainers.image.ref.name") == "again"))' \
+  "$TMP/o2/index.json")
 same_text "one entry for tag 'again'" 1 "$count"
 digests oci "$TMP/o2" one > "$TMP/got"
 same_file "$TMP/want" "$TMP/got" "other tag untouched by the overwrite"

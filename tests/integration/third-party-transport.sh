@@ -7,6 +7,7 @@
 # against that install through pkg-config alone; the module must export one symbol.
 # Then the installed skopos (and the build tree's) copies example:NAME images to oci:
 # and dir:, and skopeo, umoci and oci-image-tool read the results.
+# shellcheck source=tests/integration/integ-lib.sh
 source "$(dirname "$0")/integ-lib.sh"
 need make cc pkg-config nm meson skopeo umoci python3
 : "${SKOPOS_BUILD_DIR:?SKOPOS_BUILD_DIR must name the meson build folder}"
@@ -38,7 +39,8 @@ export PKG_CONFIG_PATH=$TMP/pc
 pkgconf=pkg-config
 run_ok "pkg-config --cflags --libs skopos-1" $pkgconf --cflags --libs skopos-1
 header=
-for flag in $(cat "$TMP/last.out"); do
+read -r -a flags < "$TMP/last.out"
+for flag in "${flags[@]}"; do
   case $flag in
     -I"$stage"*) [ -f "${flag#-I}/skopos/skopos-transport-plugin.h" ] && header=${flag#-I} ;;
   esac
