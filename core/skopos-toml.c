@@ -29,6 +29,7 @@ typedef struct
   JsonObject *root;
   GHashTable *defined; /* JsonObject* given a [header] or closed (inline) */
   GHashTable *arrays_of_tables; /* JsonArray* made by [[header]] */
+  GHashTable *dotted;  /* JsonObject* made by dotted keys: no [header] may name them */
 } Parser;
 
 static gboolean G_GNUC_PRINTF (3, 4)
@@ -343,7 +344,8 @@ parse_number (Parser *ps, GError **error)
     ps->p++;
   g_autofree char *raw = g_strndup (start, ps->p - start);
 
-  if (strpbrk (raw, ".:TZ") != NULL
+  /* 1979-05-27: a '-' after the first character is a date. */
+  if (strpbrk (raw, ".:TZ") != NULL || strchr (raw + 1, '-') != NULL
       || ((strchr (raw, 'e') != NULL || strchr (raw, 'E') != NULL) && !g_str_has_prefix (raw, "0x")))
     {
       fail (ps, error, "'%s': floats and dates are not supported here", raw);
@@ -563,6 +565,8 @@ descend (Parser *ps, JsonObject *table, const char *key, const char *shown, gboo
     {
       JsonObject *child = json_object_new ();
       json_object_set_object_member (table, key, child);
+      if (!for_header)
+        g_hash_table_add (ps->dotted, child);
       return child;
     }
   if (JSON_NODE_HOLDS_OBJECT (node))
@@ -624,8 +628,6 @@ parse_header (Parser *ps, GError **error)
       return NULL;
     }
   ps->p += array ? 2 : 1;
-  if (!expect_eol (ps, error))
-    return NULL;
 
   JsonObject *table = ps->root;
   for (guint i = 0; i + 1 < path->len; i++)
@@ -669,7 +671,13 @@ parse_header (Parser *ps, GError **error)
       g_hash_table_add (ps->defined, child);
       return child;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (node) || g_hash_table_contains (ps->defined, json_node_get_object (node)))
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      fail (ps, error, "'%s' is already defined and is not a table", shown);
+      return NULL;
+    }
+  if (g_hash_table_contains (ps->defined, json_node_get_object (node))
+      || g_hash_table_contains (ps->dotted, json_node_get_object (node)))
     {
       fail (ps, error, "table '%s' is defined twice", shown);
       return NULL;
@@ -690,11 +698,13 @@ _skopos_toml_parse (const char *text, const char *origin, GError **error)
     .root = json_object_new (),
     .defined = g_hash_table_new (NULL, NULL),
     .arrays_of_tables = g_hash_table_new (NULL, NULL),
+    .dotted = g_hash_table_new (NULL, NULL),
   };
   g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (root, ps.root);
   g_autoptr (GHashTable) defined = ps.defined;
   g_autoptr (GHashTable) arrays = ps.arrays_of_tables;
+  g_autoptr (GHashTable) dotted = ps.dotted;
 
   const char *end = NULL;
   if (!g_utf8_validate (text, -1, &end))
@@ -716,7 +726,7 @@ _skopos_toml_parse (const char *text, const char *origin, GError **error)
       if (*ps.p == '[')
         {
           current = parse_header (&ps, error);
-          if (current == NULL)
+          if (current == NULL || !expect_eol (&ps, error))
             return NULL;
           continue;
         }
