@@ -3,9 +3,9 @@
 # written by skopos (tagged, with --additional-tag, to a file and to a pipe) load in
 # `docker load` and `podman load` with their config digest, diff IDs and tags; archives
 # from `docker save` (one image and several, plain and compressed as a whole, from a
-# file and from a pipe) read in skopos as skopeo reads them; an image with a zstd
-# layer is stored with plain layers; every malformed archive is refused with its own
-# error, leaving nothing behind.
+# file and from a pipe) and from podman save and skopeo read in skopos as skopeo reads
+# them; an image with a zstd layer is stored with plain layers; every malformed archive
+# is refused with its own error, leaving nothing behind.
 #
 # Starts a private dockerd (see docker/lib.sh); images are made here from local files.
 source "$(dirname "$0")/integ-lib.sh"
@@ -69,7 +69,8 @@ same_text "the piped image has the config digest and diff IDs" \
   "$sample_config $sample_diff_ids" "$(docker_id_and_layers example.com/piped:1)"
 "$SKOPOS" --policy "$POLICY" copy -q "oci:$SAMPLE:latest" \
   "docker-archive:/dev/stdout:example.com/piped:2" 2> "$TMP/piped.err" | pm load \
-  > "$TMP/piped.load" 2>&1 || { cat "$TMP/piped.err" "$TMP/piped.load" >&2; fail "copy | podman load"; }
+  > "$TMP/piped.load" 2>&1 \
+  || { cat "$TMP/piped.err" "$TMP/piped.load" >&2; fail "copy | podman load"; }
 same_text "podman loads the piped archive" "${sample_config#sha256:}" \
   "$(pm image inspect --format '{{.Id}}' example.com/piped:2)"
 
@@ -105,6 +106,24 @@ run_ok "inspect the copy" sk inspect --raw --config "oci:$TMP/from-save:x"
 same_text "the copy keeps the diff IDs" "$sample_diff_ids" \
   "$(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["rootfs"]["diff_ids"],
      separators=(",", ":")))' < "$TMP/last.out")"
+
+step "archives written by podman save and by skopeo read as skopeo reads them"
+run_ok "podman save" pm save -o "$TMP/podman-saved.tar" example.com/sample:v1
+run_ok "skopeo writes an archive" skopeo_ copy -q "oci:$SAMPLE:latest" \
+  "docker-archive:$TMP/skopeo-written.tar:example.com/by-skopeo:1"
+for archive in podman-saved.tar skopeo-written.tar; do
+  run_ok "skopos reads $archive" sk inspect --raw --config "docker-archive:$TMP/$archive"
+  same_text "skopos reads the config from $archive" "${sample_config#sha256:}" \
+    "$(sha256sum < "$TMP/last.out" | cut -d' ' -f1)"
+  inspect_summary sk inspect "docker-archive:$TMP/$archive" > "$TMP/sum.skopos"
+  inspect_summary skopeo_ inspect "docker-archive:$TMP/$archive" > "$TMP/sum.skopeo"
+  same_file "$TMP/sum.skopeo" "$TMP/sum.skopos" "skopos inspect agrees with skopeo on $archive"
+  run_ok "copy $archive -> docker-archive" sk copy -q "docker-archive:$TMP/$archive" \
+    "docker-archive:$TMP/re-$archive:example.com/re:1"
+  run_ok "docker load the copy of $archive" dk load -i "$TMP/re-$archive"
+  same_text "the copy of $archive loads with the config digest and diff IDs" \
+    "$sample_config $sample_diff_ids" "$(docker_id_and_layers example.com/re:1)"
+done
 
 step "docker save of several images"
 mkdir -p "$TMP/rootfs/etc"

@@ -6,7 +6,8 @@
  * same manifest, with layers stored as plain tars named by their diff IDs.
  *
  * Archives are built here by a small ustar writer, so every malformed shape can be
- * made exactly.
+ * made exactly. docker-daemon, which uses the same format, has its reference forms and
+ * its refusals that need no daemon checked here too.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -991,6 +992,91 @@ START_TEST (test_uncommitted_destination_leaves_nothing)
 }
 END_TEST
 
+/* ---- docker-daemon references (the same format, another transport) -------------------- */
+
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void
+assert_daemon_reference (const char *text, const char *want_string, const char *want_docker,
+                         const char *want_identity)
+{
+  g_autoptr (SkoposImageReference) ref = parse_ok (text);
+  g_autofree char *string = skopos_image_reference_to_string (ref);
+  ck_assert_str_eq (string, want_string);
+  g_autofree char *docker = skopos_image_reference_dup_docker_reference (ref);
+  ck_assert_msg (g_strcmp0 (docker, want_docker) == 0, "%s: docker reference %s, not %s", text,
+                 docker, want_docker);
+  g_autofree char *identity = skopos_image_reference_dup_policy_identity (ref);
+  ck_assert_str_eq (identity, want_identity);
+}
+
+START_TEST (test_daemon_reference_forms)
+{
+  assert_daemon_reference ("docker-daemon:busybox:latest", "docker-daemon:busybox:latest",
+                           "docker.io/library/busybox:latest", "docker.io/library/busybox:latest");
+  assert_daemon_reference ("docker-daemon:quay.io/ns/app@sha256:" HEX64,
+                           "docker-daemon:quay.io/ns/app@sha256:" HEX64,
+                           "quay.io/ns/app@sha256:" HEX64, "quay.io/ns/app@sha256:" HEX64);
+  assert_daemon_reference ("docker-daemon:sha256:" HEX64, "docker-daemon:sha256:" HEX64, NULL,
+                           "");
+
+  const char *bad[] = {
+    "docker-daemon:",
+    "docker-daemon:busybox",
+    "docker-daemon:sha256:abc",
+    "docker-daemon:sha512:" HEX64 HEX64,
+    "docker-daemon:busybox:1@sha256:" HEX64,
+    "docker-daemon:UPPER:1",
+    "docker-daemon:" HEX64,
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SkoposImageReference) ref = skopos_image_reference_parse (bad[i], &error);
+      ck_assert_msg (ref == NULL, "'%s' was accepted", bad[i]);
+      assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
+    }
+}
+END_TEST
+
+/* Destinations need name:tag, checked before any daemon is contacted; a daemon that is
+ * not there is a connection error that says where it was looked for. */
+START_TEST (test_daemon_refusals_without_daemon)
+{
+  g_autofree char *socket_path = g_build_filename (tmpdir, "no-daemon.sock", NULL);
+  g_autofree char *host = g_strconcat ("unix://", socket_path, NULL);
+  skopos_context_set_string (ctx, SKOPOS_CONTEXT_DAEMON_HOST, host);
+
+  const char *not_destinations[] = {
+    "docker-daemon:sha256:" HEX64,
+    "docker-daemon:busybox@sha256:" HEX64,
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (not_destinations); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SkoposImageReference) ref = parse_ok (not_destinations[i]);
+      g_autoptr (SkoposImageDestination) dest = skopos_image_reference_open_destination (
+          ref, ctx, NULL, &error);
+      ck_assert (dest == NULL);
+      assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_REFERENCE);
+      assert_message_contains (error, "name:tag");
+    }
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkoposImageSource) src = open_source ("docker-daemon:busybox:latest", &error);
+  ck_assert (src == NULL);
+  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_CONNECTION);
+  assert_message_contains (error, host);
+  assert_message_contains (error, "no such socket");
+
+  g_clear_error (&error);
+  skopos_context_set_string (ctx, SKOPOS_CONTEXT_DAEMON_HOST, "ssh://user@example.invalid");
+  g_autoptr (SkoposImageSource) src2 = open_source ("docker-daemon:busybox:latest", &error);
+  ck_assert (src2 == NULL);
+  assert_error_is (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_SUPPORTED);
+}
+END_TEST
+
 static Suite *
 docker_archive_format_suite (void)
 {
@@ -1018,6 +1104,12 @@ docker_archive_format_suite (void)
   tcase_add_test (tc, test_failed_copy_leaves_nothing);
   tcase_add_test (tc, test_write_decompresses_layers);
   tcase_add_test (tc, test_uncommitted_destination_leaves_nothing);
+  suite_add_tcase (suite, tc);
+
+  tc = tcase_create ("daemon-references");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_daemon_reference_forms);
+  tcase_add_test (tc, test_daemon_refusals_without_daemon);
   suite_add_tcase (suite, tc);
   return suite;
 }
