@@ -490,14 +490,12 @@ plain_tar_for (const char *path, const char *tmpdir, gboolean *out_is_temp,
   if (stat (path, &st) != 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Opening '%s': %s", path,
-                   g_strerror (saved));
       if (saved == ENOENT)
-        {
-          g_clear_error (error);
-          skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "Opening '%s': %s", path,
-                        g_strerror (saved));
-        }
+        skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "Opening '%s': %s", path,
+                      g_strerror (saved));
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Opening '%s': %s", path,
+                     g_strerror (saved));
       return NULL;
     }
   if (S_ISDIR (st.st_mode))

@@ -595,7 +595,8 @@ docker_tar_writer_add_image (DockerTarWriter *self, GBytes *manifest_bytes,
   g_autoptr (SkoposManifest) manifest = skopos_manifest_parse (manifest_bytes, media_type, error);
   if (manifest == NULL)
     return FALSE;
-  if (strcmp (manifest->media_type, SKOPOS_MEDIA_TYPE_DOCKER_V2S2) != 0)
+  if (strcmp (manifest->media_type, SKOPOS_MEDIA_TYPE_DOCKER_V2S2) != 0
+      || manifest->config == NULL)
     return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
                          "a docker archive holds Docker schema 2 images only, not %s",
                          manifest->media_type);

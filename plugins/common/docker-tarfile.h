@@ -36,7 +36,8 @@ typedef struct _DockerTarReader DockerTarReader;
  * @path: the archive
  * @display_name: (nullable): what errors call the archive (default: @path)
  * @tmpdir: where a decompressed copy goes when one is needed
- * @remove_when_done: whether @path is a temporary file the reader now owns
+ * @remove_when_done: whether @path is a temporary plain tar that the reader now owns
+ *   (removed when the reader is freed, or at once on failure)
  *
  * Reads the member index and manifest.json. A regular, uncompressed file is read in
  * place; a compressed one (gzip, bzip2, xz, zstd) or one that cannot be read twice (a
