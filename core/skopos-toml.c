@@ -346,7 +346,8 @@ parse_number (Parser *ps, GError **error)
 
   /* 1979-05-27: a '-' after the first character is a date. */
   if (strpbrk (raw, ".:TZ") != NULL || strchr (raw + 1, '-') != NULL
-      || ((strchr (raw, 'e') != NULL || strchr (raw, 'E') != NULL) && !g_str_has_prefix (raw, "0x")))
+      || ((strchr (raw, 'e') != NULL || strchr (raw, 'E') != NULL)
+          && !g_str_has_prefix (raw, "0x")))
     {
       fail (ps, error, "'%s': floats and dates are not supported here", raw);
       return NULL;

@@ -294,6 +294,28 @@ backoff_ms (DockerClient *client, guint attempt)
   return MIN (ms, BACKOFF_MAX_MS);
 }
 
+/* How many tries an answer with this status gets: 429 always a few, 5xx as many as
+ * --retry-times allows, anything else none. */
+static guint
+retry_limit (DockerClient *client, long status)
+{
+  if (status == 429)
+    return MAX (RETRY_429_TIMES, client->retry_times);
+  if (status >= 500)
+    return client->retry_times;
+  return 0;
+}
+
+/* What Retry-After asks for (capped), else the backoff. */
+static guint
+retry_wait_ms (DockerClient *client, DockerResponse *resp, guint attempt)
+{
+  gint64 after = docker_parse_retry_after (docker_response_get_header (resp, "retry-after"));
+  if (after >= 0)
+    return MIN (after * 1000, BACKOFF_MAX_MS);
+  return backoff_ms (client, attempt);
+}
+
 /* ---- Low-level send ------------------------------------------------------------------ */
 
 static DockerHttpRequest
@@ -332,12 +354,9 @@ send_simple (DockerClient *client, const DockerHttpRequest *req, DockerResponse 
           return FALSE;
         }
 
-      guint limit = resp->status == 429 ? MAX (RETRY_429_TIMES, client->retry_times)
-                                        : (resp->status >= 500 ? client->retry_times : 0);
-      if (attempt < limit)
+      if (attempt < retry_limit (client, resp->status))
         {
-          gint64 after = docker_parse_retry_after (docker_response_get_header (resp, "retry-after"));
-          guint wait = after >= 0 ? MIN (after * 1000, BACKOFF_MAX_MS) : backoff_ms (client, attempt);
+          guint wait = retry_wait_ms (client, resp, attempt);
           g_debug ("%s %s: %ld, trying again in %u ms", req->method, req->url, resp->status, wait);
           if (!sleep_ms (wait, cancellable, error))
             return FALSE;
@@ -482,7 +501,8 @@ parse_token_response (DockerResponse *resp, Token **out_token, GError **error)
   Token *token = g_new0 (Token, 1);
   token->value = g_strdup (value);
   /* Renew a little early, so a token does not expire on its way. */
-  token->expires = g_get_monotonic_time () + (lifetime - MIN (lifetime / 10, 30)) * G_TIME_SPAN_SECOND;
+  gint64 usable = lifetime - MIN (lifetime / 10, 30);
+  token->expires = g_get_monotonic_time () + usable * G_TIME_SPAN_SECOND;
   *out_token = token;
   return TRUE;
 }
@@ -493,7 +513,8 @@ fetch_token (DockerClient *client, DockerChallenge *challenge, const char *scope
 {
   const char *realm = g_hash_table_lookup (challenge->params, "realm");
   const char *service = g_hash_table_lookup (challenge->params, "service");
-  if (realm == NULL || !(g_str_has_prefix (realm, "https://") || g_str_has_prefix (realm, "http://")))
+  if (realm == NULL
+      || !(g_str_has_prefix (realm, "https://") || g_str_has_prefix (realm, "http://")))
     return skopos_throw (error, SKOPOS_ERROR_FAILED,
                          "registry %s asks for a bearer token without a usable realm",
                          client->registry);
@@ -758,12 +779,9 @@ client_send (DockerClient *client, const DockerClientRequest *req, gboolean stre
           continue;
         }
 
-      guint limit = resp->status == 429 ? MAX (RETRY_429_TIMES, client->retry_times)
-                                        : (resp->status >= 500 ? client->retry_times : 0);
-      if (attempt < limit && replayable)
+      if (attempt < retry_limit (client, resp->status) && replayable)
         {
-          gint64 after = docker_parse_retry_after (docker_response_get_header (resp, "retry-after"));
-          guint wait = after >= 0 ? MIN (after * 1000, BACKOFF_MAX_MS) : backoff_ms (client, attempt);
+          guint wait = retry_wait_ms (client, resp, attempt);
           g_debug ("%s %s: %ld, trying again in %u ms", req->method, url, resp->status, wait);
           if (!sleep_ms (wait, cancellable, error))
             return FALSE;

@@ -432,7 +432,8 @@ docker_dest_put_manifest (gpointer handle, GBytes *manifest, const char *media_t
                                              : skopos_docker_reference_get_tag (dest->ref);
 
   /* A digest reference must name exactly these bytes. */
-  if (instance_digest == NULL && digest != NULL && !skopos_manifest_matches_digest (manifest, digest))
+  if (instance_digest == NULL && digest != NULL
+      && !skopos_manifest_matches_digest (manifest, digest))
     return skopos_throw (error, SKOPOS_ERROR_DIGEST_MISMATCH,
                          "the manifest to write does not match the digest %s of the destination",
                          digest);

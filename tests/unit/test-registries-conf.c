@@ -173,7 +173,8 @@ START_TEST (test_registries_conf_mirror_by_digest_only)
                                                  "mirror-by-digest-only = true\n"
                                                  "mirror = [ { location = \"m.example\" } ]\n");
   expect_sources (conf, "reg.example/a:1", "reg.example/a:1");
-  expect_sources (conf, "reg.example/a@sha256:1", "m.example/a@sha256:1 mirror, reg.example/a@sha256:1");
+  expect_sources (conf, "reg.example/a@sha256:1",
+                  "m.example/a@sha256:1 mirror, reg.example/a@sha256:1");
 
   expect_parse_error ("[[registry]]\nlocation = \"r\"\nmirror-by-digest-only = true\n"
                       "[[registry.mirror]]\nlocation = \"m\"\npull-from-mirror = \"all\"\n",
@@ -218,12 +219,13 @@ END_TEST
 
 START_TEST (test_registries_conf_version1)
 {
-  g_autoptr (SkoposRegistriesConf) conf = parse ("[registries.search]\n"
-                                                 "registries = ['docker.io']\n"
-                                                 "[registries.insecure]\n"
-                                                 "registries = ['old.example:5000', 'both.example']\n"
-                                                 "[registries.block]\n"
-                                                 "registries = ['bad.example', 'both.example']\n");
+  g_autoptr (SkoposRegistriesConf) conf = parse (
+      "[registries.search]\n"
+      "registries = ['docker.io']\n"
+      "[registries.insecure]\n"
+      "registries = ['old.example:5000', 'both.example']\n"
+      "[registries.block]\n"
+      "registries = ['bad.example', 'both.example']\n");
   gboolean insecure = FALSE;
   ck_assert (skopos_registries_conf_check_registry (conf, "old.example:5000", &insecure, NULL));
   ck_assert (insecure);
@@ -257,8 +259,9 @@ START_TEST (test_registries_conf_malformed)
   expect_parse_error ("unqualified-search-registries = \"docker.io\"\n", "list of strings");
 
   /* Keys skopos does not use are accepted, as the containers tools accept them. */
-  g_autoptr (SkoposRegistriesConf) conf = parse ("short-name-mode = \"enforcing\"\n"
-                                                 "[aliases]\n\"fedora\" = \"registry.example/f\"\n");
+  g_autoptr (SkoposRegistriesConf) conf = parse (
+      "short-name-mode = \"enforcing\"\n"
+      "[aliases]\n\"fedora\" = \"registry.example/f\"\n");
   ck_assert_ptr_nonnull (conf);
 }
 END_TEST

@@ -71,7 +71,8 @@ START_TEST (test_toml_version1_tables)
 {
   expect_json ("[registries.search]\nregistries = ['a.example']\n"
                "[registries.insecure]\nregistries = []\n"
-               "[registries.block]\nregistries = [\n  \"b.example\",\n  # why\n  \"c.example\",\n]\n",
+               "[registries.block]\nregistries = [\n  \"b.example\",\n  # why\n"
+               "  \"c.example\",\n]\n",
                "{\"registries\":{\"search\":{\"registries\":[\"a.example\"]},\"insecure\":"
                "{\"registries\":[]},\"block\":{\"registries\":[\"b.example\",\"c.example\"]}}}");
 }
@@ -79,7 +80,8 @@ END_TEST
 
 START_TEST (test_toml_strings)
 {
-  expect_json ("a = \"tab\\tq\\\"b\\\\s\\u00e9\\U0001F600\"\n", "{\"a\":\"tab\\tq\\\"b\\\\sé😀\"}");
+  expect_json ("a = \"tab\\tq\\\"b\\\\s\\u00e9\\U0001F600\"\n",
+               "{\"a\":\"tab\\tq\\\"b\\\\sé😀\"}");
   expect_json ("a = 'C:\\path\\no\\escapes'\n", "{\"a\":\"C:\\\\path\\\\no\\\\escapes\"}");
   expect_json ("a = \"\"\"\nline1\nline2\"\"\"\n", "{\"a\":\"line1\\nline2\"}");
   expect_json ("a = \"\"\"one \\\n    two\"\"\"\n", "{\"a\":\"one two\"}");
