@@ -69,6 +69,7 @@ pm ()
 start_dockerd ()
 {
   need dockerd "$DOCKER_BIN"
+  [ "$(id -u)" = 0 ] || fail "dockerd needs root; run this test as root"
   mkdir -p "$TMP/docker"
   printf '{}\n' > "$TMP/docker/daemon.json"
   timeout --signal=TERM "$DAEMON_LIFETIME" dockerd \
