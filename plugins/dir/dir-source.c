@@ -39,7 +39,7 @@ dir_open_source (gpointer reference,
   if (stat (ref->path, &st) < 0)
     {
       if (errno == ENOENT)
-        return skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "Folder '%s' does not exist",
+        return skopos_throw (error, SKOPOS_ERROR_FAILED, "Folder '%s' does not exist",
                              ref->path);
       return skopos_throw (error, SKOPOS_ERROR_FAILED, "Cannot open '%s': %s", ref->path,
                            g_strerror (errno));
@@ -85,9 +85,17 @@ dir_get_manifest (gpointer source,
   if (name == NULL)
     return FALSE;
 
-  GBytes *manifest = read_small_file (src, name, error);
+  /* A dir: image has one image or none: a missing manifest is a damaged or foreign
+   * folder, not a missing image (skopeo exits 1 here, not 2). */
+  g_autoptr (GError) local_error = NULL;
+  GBytes *manifest = read_small_file (src, name, &local_error);
   if (manifest == NULL)
-    return FALSE;
+    {
+      if (g_error_matches (local_error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND))
+        local_error->code = SKOPOS_ERROR_INVALID_DATA;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
 
   *out_manifest = manifest;
   *out_media_type = NULL;
@@ -113,7 +121,7 @@ dir_get_blob (gpointer source,
   if (stream == NULL)
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        return skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "Blob %s is missing from '%s'",
+        return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "Blob %s is missing from '%s'",
                              info->digest, src->path);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;

@@ -144,7 +144,7 @@ oci_index_load (const char *layout, GError **error)
     {
       if (errno == ENOENT)
         {
-          skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "OCI layout '%s' does not exist", layout);
+          skopos_throw (error, SKOPOS_ERROR_FAILED, "OCI layout '%s' does not exist", layout);
           return NULL;
         }
       throw_errno (error, errno, "Cannot open OCI layout", layout);
@@ -165,7 +165,7 @@ oci_index_load (const char *layout, GError **error)
   if (!g_file_get_contents (index_path, &contents, &len, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        skopos_throw (error, SKOPOS_ERROR_NOT_FOUND,
+        skopos_throw (error, SKOPOS_ERROR_INVALID_DATA,
                       "'%s' is not an OCI layout: '%s' does not exist", layout, index_path);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));

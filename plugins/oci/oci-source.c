@@ -90,7 +90,7 @@ read_blob_file (OciSource *src, const char *digest, const char *what, GError **e
   if (!g_file_get_contents (path, &contents, &len, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "The %s %s is missing from '%s'", what,
+        skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "The %s %s is missing from '%s'", what,
                       digest, src->blob_dir);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
@@ -177,7 +177,7 @@ oci_get_blob (gpointer source,
                              "Blob %s is not in '%s', and fetching it from its URL (%s) is not "
                              "supported by the oci transport", info->digest, src->blob_dir,
                              info->urls[0]);
-      return skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "Blob %s is missing from '%s'",
+      return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "Blob %s is missing from '%s'",
                            info->digest, src->blob_dir);
     }
 

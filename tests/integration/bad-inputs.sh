@@ -85,11 +85,11 @@ blob ()
 
 # ---- missing things ---------------------------------------------------------------
 step "missing source folder"
-expect_fail "copy from a missing oci layout" any "$TMP/nope" \
+expect_fail "copy from a missing oci layout" 1 "$TMP/nope" \
   sk copy "oci:$TMP/nope:latest" "oci:$TMP/d1:t"
 absent "$TMP/d1"
-expect_fail "inspect a missing oci layout" any "$TMP/nope" sk inspect "oci:$TMP/nope:latest"
-expect_fail "copy from a missing dir folder" any "$TMP/nope" sk copy "dir:$TMP/nope" "dir:$TMP/d1"
+expect_fail "inspect a missing oci layout" 1 "$TMP/nope" sk inspect "oci:$TMP/nope:latest"
+expect_fail "copy from a missing dir folder" 1 "$TMP/nope" sk copy "dir:$TMP/nope" "dir:$TMP/d1"
 absent "$TMP/d1"
 
 step "missing tag in an existing layout (exit 2, as skopeo)"
@@ -104,11 +104,11 @@ expect_fail "inspect an ambiguous layout" any "$SAMPLE" sk inspect "oci:$SAMPLE"
 step "corrupt index.json"
 fresh_copy "$TMP/bad"
 printf '{"schemaVersion": 2, "manifests": [ {"mediaType": ' > "$TMP/bad/index.json"
-expect_fail "copy from truncated index.json" any "index.json" \
+expect_fail "copy from truncated index.json" 1 "index.json" \
   sk copy "oci:$TMP/bad:latest" "oci:$TMP/d1:t"
 absent "$TMP/d1"
 printf '{"schemaVersion": 2, "manifests": "not a list"}' > "$TMP/bad/index.json"
-expect_fail "copy from index.json of the wrong shape" any "index.json" \
+expect_fail "copy from index.json of the wrong shape" 1 "index.json" \
   sk copy "oci:$TMP/bad:latest" "dir:$TMP/d1"
 absent "$TMP/d1"
 
@@ -121,10 +121,10 @@ b = bytearray(open(p, "rb").read())
 b[len(b) // 2] ^= 0xff
 open(p, "wb").write(bytes(b))
 EOF
-expect_fail "copy oci -> oci with a corrupt layer" any "${layer2#sha256:}" \
+expect_fail "copy oci -> oci with a corrupt layer" 1 "${layer2#sha256:}" \
   sk copy "oci:$TMP/bad:latest" "oci:$TMP/d1:t"
 absent "$TMP/d1"
-expect_fail "copy oci -> dir with a corrupt layer" any "${layer2#sha256:}" \
+expect_fail "copy oci -> dir with a corrupt layer" 1 "${layer2#sha256:}" \
   sk copy "oci:$TMP/bad:latest" "dir:$TMP/d1"
 absent "$TMP/d1"
 cp -r "$TMP/bad" "$TMP/bad-layer"
@@ -132,7 +132,7 @@ cp -r "$TMP/bad" "$TMP/bad-layer"
 step "a config whose bytes do not match its digest"
 fresh_copy "$TMP/bad"
 sed -i 's/skopos-sample/skopos-SAMPLE/' "$(blob "$TMP/bad" "$config")"
-expect_fail "copy with a corrupt config" any "${config#sha256:}" \
+expect_fail "copy with a corrupt config" 1 "${config#sha256:}" \
   sk copy "oci:$TMP/bad:latest" "oci:$TMP/d1:t"
 absent "$TMP/d1"
 
@@ -140,14 +140,14 @@ step "a truncated layer"
 fresh_copy "$TMP/bad"
 f=$(blob "$TMP/bad" "$layer1")
 truncate -s $(( $(stat -c %s "$f") / 2 )) "$f"
-expect_fail "copy with a truncated layer" any "${layer1#sha256:}" \
+expect_fail "copy with a truncated layer" 1 "${layer1#sha256:}" \
   sk copy "oci:$TMP/bad:latest" "oci:$TMP/d1:t"
 absent "$TMP/d1"
 
 step "a missing layer"
 fresh_copy "$TMP/bad"
 rm "$(blob "$TMP/bad" "$layer1")"
-expect_fail "copy with a missing layer" any "${layer1#sha256:}" \
+expect_fail "copy with a missing layer" 1 "${layer1#sha256:}" \
   sk copy "oci:$TMP/bad:latest" "dir:$TMP/d1"
 absent "$TMP/d1"
 

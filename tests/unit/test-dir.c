@@ -570,7 +570,7 @@ START_TEST (test_dir_missing_source)
   g_autoptr (SkoposImageReference) ref = parse_dir (missing);
   g_autoptr (SkoposImageSource) src = skopos_image_reference_open_source (ref, NULL, NULL, &error);
   ck_assert_ptr_null (src);
-  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_FAILED);
   assert_message_contains (error, missing);
 
   /* A folder without manifest.json. */
@@ -582,14 +582,14 @@ START_TEST (test_dir_missing_source)
   g_autoptr (GBytes) manifest = NULL;
   g_autofree char *media_type = NULL;
   ck_assert (!skopos_image_source_get_manifest (src2, NULL, &manifest, &media_type, NULL, &error));
-  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
   assert_message_contains (error, "manifest.json");
 
   g_clear_error (&error);
   g_autofree char *absent = skopos_digest_compute ("sha256", "absent", 6);
   g_autoptr (GBytes) blob = skopos_image_source_read_blob (src2, absent, -1, NULL, &error);
   ck_assert_ptr_null (blob);
-  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
 }
 END_TEST
 

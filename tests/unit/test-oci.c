@@ -394,7 +394,7 @@ START_TEST (test_oci_write_then_read_back)
   g_autofree char *absent = skopos_digest_compute ("sha256", "nope", 4);
   g_autoptr (GBytes) none = skopos_image_source_read_blob (src, absent, -1, NULL, &error);
   ck_assert_ptr_null (none);
-  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
 }
 END_TEST
 
@@ -513,7 +513,7 @@ START_TEST (test_oci_missing_name_and_path)
   g_autoptr (SkoposImageSource) src2 = skopos_image_reference_open_source (ref2, NULL, NULL,
                                                                           &error);
   ck_assert_ptr_null (src2);
-  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_FAILED);
   assert_message_contains (error, missing);
 
   /* An empty folder is not a layout either. */
@@ -524,13 +524,13 @@ START_TEST (test_oci_missing_name_and_path)
   g_autoptr (SkoposImageSource) src3 = skopos_image_reference_open_source (ref3, NULL, NULL,
                                                                           &error);
   ck_assert_ptr_null (src3);
-  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
   assert_message_contains (error, "index.json");
 
   /* Deleting from a missing layout, and a missing name. */
   g_clear_error (&error);
   ck_assert (!skopos_image_reference_delete (ref2, NULL, NULL, &error));
-  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_FAILED);
   ck_assert (!g_file_test (missing, G_FILE_TEST_EXISTS));
   g_clear_error (&error);
   ck_assert (!skopos_image_reference_delete (ref, NULL, NULL, &error));
@@ -930,7 +930,7 @@ START_TEST (test_oci_shared_blob_dir)
   g_autoptr (GBytes) manifest = NULL;
   g_autofree char *media_type = NULL;
   ck_assert (!skopos_image_source_get_manifest (src, NULL, &manifest, &media_type, NULL, &error));
-  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_INVALID_DATA);
 
   /* Delete never removes shared blobs: other layouts may use them. */
   g_clear_error (&error);
