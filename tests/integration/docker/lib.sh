@@ -4,8 +4,10 @@
 # start_dockerd runs Debian's dockerd on a socket, data root and exec root inside
 # $TMP, with the vfs storage driver and no networking of its own (no iptables, no
 # bridge, no IP forwarding or masquerading), so it touches nothing outside $TMP.
-# start_podman_service does the same for `podman system service`. Both run under
-# timeout(1) and are stopped by PID when the script exits, whatever happens.
+# start_podman_service does the same for `podman system service` (podman 4.3 running as
+# root still creates its empty network run folder, /run/containers/networks, which no
+# flag moves). Both run under timeout(1) and are stopped by PID when the script exits,
+# whatever happens.
 
 DOCKER_BIN=/usr/bin/docker # /usr/local/bin/docker is a newer client on these machines
 DOCKERD_SOCK=$TMP/docker.sock
