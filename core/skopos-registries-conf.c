@@ -33,6 +33,13 @@
 
 #define AUTH_FILE_HELPER "containers-auth.json"
 
+/* For g_ptr_array_sort(), which passes pointers to the elements. */
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 typedef struct
 {
   char *location;
@@ -614,7 +621,7 @@ list_dropins (const char *dir, GPtrArray *out)
   while ((name = g_dir_read_name (d)) != NULL)
     if (g_str_has_suffix (name, ".conf"))
       g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_strings);
   for (guint i = 0; i < names->len; i++)
     {
       g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);

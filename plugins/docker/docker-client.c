@@ -45,6 +45,13 @@
 #define TOKEN_DEFAULT_LIFETIME_S 60
 #define TOKEN_MIN_LIFETIME_S 60
 
+/* For g_ptr_array_sort(), which passes pointers to the elements. */
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 typedef struct
 {
   char *value;
@@ -100,7 +107,7 @@ load_cert_dir (DockerTls *tls, const char *dir, GError **error)
   const char *name;
   while ((name = g_dir_read_name (d)) != NULL)
     g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_strings);
 
   for (guint i = 0; i < names->len; i++)
     {
@@ -456,7 +463,7 @@ scope_key (DockerClient *client, const char *extra)
   g_mutex_unlock (&client->lock);
   if (extra != NULL && !g_ptr_array_find_with_equal_func (scopes, extra, g_str_equal, NULL))
     g_ptr_array_add (scopes, g_strdup (extra));
-  g_ptr_array_sort (scopes, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (scopes, compare_strings);
   g_ptr_array_add (scopes, NULL);
   return g_strjoinv (" ", (char **) scopes->pdata);
 }

@@ -34,6 +34,13 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURLM, curl_multi_cleanup)
 
+/* For g_ptr_array_sort(), which passes pointers to the elements. */
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* ---- Global state ------------------------------------------------------------------ */
 
 static CURLSH *share;
@@ -434,7 +441,7 @@ ca_bundle_for_dir (const char *dir, GError **error)
       g_ptr_array_add (names, g_strdup (name));
   if (names->len == 0)
     return NULL;
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_strings);
 
   g_autoptr (GString) bundle = g_string_new (NULL);
   if (system_ca_file != NULL)
