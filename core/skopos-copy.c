@@ -518,6 +518,33 @@ put_manifest (CopyRun *run, GBytes *bytes, const char *media_type, gboolean as_i
   return TRUE;
 }
 
+/* A copy of @manifest whose layer media types say the compression copy_layer() will
+ * give them (only their types: digests are not known yet). */
+static SkoposManifest *
+project_layer_compression (CopyRun *run, const SkoposManifest *manifest)
+{
+  SkoposManifest *projected = skopos_manifest_copy (manifest, TRUE);
+  if (manifest->layers == NULL || run->options->preserve_digests)
+    return projected;
+
+  for (guint i = 0; i < manifest->layers->len; i++)
+    {
+      const SkoposDescriptor *desc = manifest->layers->pdata[i];
+      SkoposCompression current = skopos_media_type_get_compression (desc->media_type);
+      if (current == SKOPOS_COMPRESSION_UNKNOWN || wanted_compression (run, current) == current)
+        continue;
+      g_autofree char *type = skopos_media_type_with_compression (desc->media_type,
+                                                                 wanted_compression (run, current));
+      if (type == NULL)
+        continue;
+      g_autoptr (SkoposDescriptor) changed = skopos_descriptor_copy (desc);
+      g_free (changed->media_type);
+      changed->media_type = g_steal_pointer (&type);
+      skopos_manifest_set_layer (projected, i, changed);
+    }
+  return projected;
+}
+
 /* Converts @manifest to @target_type and copies its config, which the conversion
  * may rewrite (Docker schema 2 to OCI keeps only the OCI config fields, as the
  * containers tools do). Returns the serialised manifest. */
@@ -578,7 +605,10 @@ copy_single_image (CopyRun *run, GBytes *raw, const char *media_type,
   if (manifest == NULL)
     return FALSE;
 
-  g_autofree char *target_type = choose_manifest_type (run, manifest, error);
+  /* The type is chosen for the layers as they will be stored: a zstd layer the
+   * destination decompresses does not stop a conversion to Docker schema 2. */
+  g_autoptr (SkoposManifest) projected = project_layer_compression (run, manifest);
+  g_autofree char *target_type = choose_manifest_type (run, projected, error);
   if (target_type == NULL)
     return FALSE;
 
