@@ -9,7 +9,7 @@ build_packages=(
   libcurl4-openssl-dev libarchive-dev
 )
 test_packages=(
-  check binutils make python3 jq strace time
+  check binutils make python3 jq strace time zstd xz-utils
   skopeo umoci oci-image-tool
   docker-registry apache2-utils openssl
   docker.io podman uidmap slirp4netns fuse-overlayfs
