@@ -161,6 +161,52 @@ accept_headers (void)
   return headers;
 }
 
+/* The digest a tag names: the Docker-Content-Digest of a HEAD, or, from a registry
+ * that does not send it, the digest of the manifest a GET returns. */
+static char *
+resolve_digest (DockerClient *client, const char *tag, GCancellable *cancellable,
+                GError **error)
+{
+  const char *registry = docker_client_get_registry (client);
+  const char *repo = docker_client_get_repository (client);
+  g_autofree char *path = g_strdup_printf ("/v2/%s/manifests/%s", repo, tag);
+  g_autofree char *what = g_strdup_printf ("reading manifest %s in %s/%s", tag, registry, repo);
+  g_autoptr (GPtrArray) headers = accept_headers ();
+
+  for (guint i = 0; i < 2; i++)
+    {
+      DockerClientRequest req = {
+        .method = i == 0 ? "HEAD" : "GET",
+        .path = path,
+        .headers = headers,
+        .follow_redirects = TRUE,
+        .what = what,
+      };
+      g_autoptr (DockerResponse) resp = NULL;
+      if (!docker_client_request (client, &req, &resp, cancellable, error))
+        return NULL;
+      if (resp->status != 200)
+        {
+          docker_client_error_from_response (resp, what, error);
+          return NULL;
+        }
+
+      const char *header = docker_response_get_header (resp, "docker-content-digest");
+      if (i == 0 && header != NULL && skopos_digest_validate (header, NULL))
+        return g_strdup (header);
+      if (i == 1)
+        {
+          if (header != NULL && skopos_manifest_matches_digest (resp->body, header))
+            return g_strdup (header);
+          char *digest = skopos_manifest_digest (resp->body, error);
+          if (digest == NULL)
+            skopos_prefix_error (error, "%s: ", what);
+          return digest;
+        }
+    }
+  g_assert_not_reached ();
+}
+
 static gboolean
 docker_delete_image (gpointer handle, SkoposContext *ctx, GCancellable *cancellable,
                      GError **error)
@@ -179,34 +225,11 @@ docker_delete_image (gpointer handle, SkoposContext *ctx, GCancellable *cancella
 
   /* Registries delete manifests by digest only: resolve a tag first. */
   g_autofree char *digest = g_strdup (skopos_docker_reference_get_digest (ref->ref));
-  const char *tail = docker_reference_tail (ref);
-  g_autofree char *what = g_strdup_printf ("reading manifest %s in %s/%s", tail, domain, path);
   if (digest == NULL)
     {
-      g_autofree char *get_path = g_strdup_printf ("/v2/%s/manifests/%s", path, tail);
-      g_autoptr (GPtrArray) headers = accept_headers ();
-      DockerClientRequest req = {
-        .method = "GET",
-        .path = get_path,
-        .headers = headers,
-        .follow_redirects = TRUE,
-        .what = what,
-      };
-      g_autoptr (DockerResponse) resp = NULL;
-      if (!docker_client_request (client, &req, &resp, cancellable, error))
+      digest = resolve_digest (client, docker_reference_tail (ref), cancellable, error);
+      if (digest == NULL)
         return FALSE;
-      if (resp->status != 200)
-        return docker_client_error_from_response (resp, what, error);
-
-      const char *header = docker_response_get_header (resp, "docker-content-digest");
-      if (header != NULL && skopos_manifest_matches_digest (resp->body, header))
-        digest = g_strdup (header);
-      else
-        {
-          digest = skopos_manifest_digest (resp->body, error);
-          if (digest == NULL)
-            return skopos_prefix_error (error, "%s: ", what);
-        }
     }
 
   g_autofree char *delete_path = g_strdup_printf ("/v2/%s/manifests/%s", path, digest);
