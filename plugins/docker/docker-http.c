@@ -147,20 +147,6 @@ docker_response_get_headers (DockerResponse *resp, const char *name)
   return values;
 }
 
-char *
-docker_url_redact (const char *url)
-{
-  const char *scheme_end = strstr (url, "://");
-  if (scheme_end == NULL)
-    return g_strdup (url);
-  const char *host = scheme_end + 3;
-  const char *slash = strchr (host, '/');
-  const char *at = strchr (host, '@');
-  if (at == NULL || (slash != NULL && at > slash))
-    return g_strdup (url);
-  return g_strdup_printf ("%.*s%s", (int) (host - url), url, at + 1);
-}
-
 /* A curl failure as a GError: transient kinds are SKOPOS_ERROR_CONNECTION. */
 static gboolean
 throw_curl (GError **error, CURLcode code, const char *errbuf, const char *method,

@@ -58,9 +58,9 @@ read_value (const char **p)
 {
   if (**p != '"')
     {
-      /* token68 values may end in '='. */
+      /* A token, leniently: servers write unquoted URLs too (realm=https://…). */
       const char *start = *p;
-      while (**p != '\0' && (is_token_char (**p) || **p == '/' || **p == '='))
+      while (**p != '\0' && **p != ',' && **p != ' ' && **p != '\t')
         (*p)++;
       return *p > start ? g_strndup (start, *p - start) : NULL;
     }
@@ -305,6 +305,20 @@ docker_parse_error_body (GBytes *body, long status, char **out_code)
   if (out->len == 0)
     g_string_append_printf (out, "%s (HTTP %ld)", reason_phrase (status), status);
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+char *
+docker_url_redact (const char *url)
+{
+  const char *scheme_end = strstr (url, "://");
+  if (scheme_end == NULL)
+    return g_strdup (url);
+  const char *host = scheme_end + 3;
+  const char *slash = strchr (host, '/');
+  const char *at = strchr (host, '@');
+  if (at == NULL || (slash != NULL && at > slash))
+    return g_strdup (url);
+  return g_strdup_printf ("%.*s%s", (int) (host - url), url, at + 1);
 }
 
 char *

@@ -88,9 +88,6 @@ gboolean docker_http_open_stream (const DockerHttpRequest *req,
  * timeouts). */
 gboolean docker_http_error_is_transient (const GError *error);
 
-/* The URL with any user:password@ removed, for messages. */
-char *docker_url_redact (const char *url);
-
 /* ---- Parsing (docker-parse.c) ------------------------------------------------------- */
 
 typedef struct
@@ -119,6 +116,9 @@ char *docker_parse_error_body (GBytes *body, long status, char **out_code);
 
 /* Resolves @location against @base (absolute URL). */
 char *docker_url_resolve (const char *base, const char *location);
+
+/* The URL with any user:password@ removed, for messages. */
+char *docker_url_redact (const char *url);
 
 /* "scheme://host[:port]" of an URL, lower case, or NULL. */
 char *docker_url_origin (const char *url);
