@@ -32,9 +32,11 @@
 #include <skopos/skopos-auth.h>
 #include <skopos/skopos-docker-reference.h>
 #include <skopos/skopos-error.h>
+#include <skopos/skopos-registries.h>
 #include <skopos/skopos-transport-plugin.h>
 
 #define HELPER_NOT_FOUND_MESSAGE "credentials not found in native keychain"
+#define AUTH_FILE_HELPER "containers-auth.json"
 
 /* ---- Credentials ---------------------------------------------------------------- */
 
@@ -691,6 +693,41 @@ find_in_file (AuthFile *file, const char *key, const char *registry,
   return TRUE;
 }
 
+/* The auth files, in their order. */
+static gboolean
+lookup_in_files (SkoposContext *ctx, const char *key, const char *registry,
+                 SkoposCredentials **out_creds, char **out_source, GError **error)
+{
+  g_autoptr (GPtrArray) paths = auth_paths (ctx);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      AuthPath *p = paths->pdata[i];
+      g_autoptr (AuthFile) file = auth_file_read (p->path, p->legacy, error);
+      if (file == NULL)
+        return FALSE;
+      if (!find_in_file (file, key, registry, out_creds, out_source, error))
+        return FALSE;
+      if (*out_creds != NULL)
+        {
+          g_debug ("Found credentials for '%s' in '%s'", key, p->path);
+          return TRUE;
+        }
+    }
+  return TRUE;
+}
+
+/* registries.conf's credential-helpers: where credentials are looked for and stored,
+ * AUTH_FILE_HELPER standing for the auth files. */
+static gboolean
+credential_helpers (SkoposContext *ctx, char ***out_helpers, GError **error)
+{
+  g_autoptr (SkoposRegistriesConf) conf = skopos_registries_conf_load (ctx, error);
+  if (conf == NULL)
+    return FALSE;
+  *out_helpers = g_strdupv ((char **) skopos_registries_conf_get_credential_helpers (conf));
+  return TRUE;
+}
+
 gboolean
 skopos_auth_lookup (SkoposContext *ctx, const char *key, SkoposCredentials **out_creds,
                     char **out_source, GError **error)
@@ -733,22 +770,38 @@ skopos_auth_lookup (SkoposContext *ctx, const char *key, SkoposCredentials **out
     }
 
   g_autofree char *registry = key_registry (key);
-  g_autoptr (GPtrArray) paths = auth_paths (ctx);
-  for (guint i = 0; i < paths->len; i++)
+  g_auto (GStrv) helpers = NULL;
+  if (!credential_helpers (ctx, &helpers, error))
+    return FALSE;
+
+  /* As containers/image: a failing helper does not hide the ones after it, but when
+   * none has credentials its failure is reported. */
+  g_autoptr (GString) failures = g_string_new (NULL);
+  for (guint h = 0; helpers[h] != NULL; h++)
     {
-      AuthPath *p = paths->pdata[i];
-      g_autoptr (AuthFile) file = auth_file_read (p->path, p->legacy, error);
-      if (file == NULL)
-        return FALSE;
-      if (!find_in_file (file, key, registry, out_creds, out_source, error))
-        return FALSE;
-      if (*out_creds != NULL)
+      g_autoptr (GError) local_error = NULL;
+      if (g_str_equal (helpers[h], AUTH_FILE_HELPER))
         {
-          g_debug ("Found credentials for '%s' in '%s'", key, p->path);
-          return TRUE;
+          if (!lookup_in_files (ctx, key, registry, out_creds, out_source, error))
+            return FALSE;
         }
+      else if (!helper_get (helpers[h], registry, out_creds, &local_error))
+        {
+          g_debug ("%s", local_error->message);
+          g_string_append_printf (failures, "%s%s", failures->len > 0 ? "; " : "",
+                                  local_error->message);
+          continue;
+        }
+      else if (*out_creds != NULL && out_source != NULL)
+        *out_source = g_strdup_printf ("credential helper '%s'", helpers[h]);
+
+      if (*out_creds != NULL)
+        return TRUE;
     }
 
+  if (failures->len > 0)
+    return skopos_throw (error, SKOPOS_ERROR_FAILED, "looking up credentials for %s: %s", key,
+                         failures->str);
   g_debug ("No credentials for '%s' found", key);
   return TRUE;
 }
@@ -1019,21 +1072,10 @@ write_file (AuthFile *file, GError **error)
   return ok;
 }
 
-gboolean
-skopos_auth_store (SkoposContext *ctx, const char *key, const char *username,
-                   const char *password, char **out_location, GError **error)
+static gboolean
+store_in_file (SkoposContext *ctx, const char *key, gboolean namespaced, const char *username,
+               const char *password, char **out_location, GError **error)
 {
-  gboolean namespaced = FALSE;
-  if (!skopos_auth_validate_key (key, &namespaced, error))
-    return FALSE;
-  if (username == NULL || *username == '\0')
-    return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT, "a user name is required");
-  if (strchr (username, ':') != NULL)
-    return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
-                         "a user name must not contain ':'");
-  if (password == NULL)
-    password = "";
-
   g_autoptr (AuthFile) file = open_for_edit (ctx, error);
   if (file == NULL)
     return FALSE;
@@ -1073,13 +1115,10 @@ skopos_auth_store (SkoposContext *ctx, const char *key, const char *username,
   return TRUE;
 }
 
-gboolean
-skopos_auth_remove (SkoposContext *ctx, const char *key, GError **error)
+static gboolean
+remove_from_file (SkoposContext *ctx, const char *key, gboolean namespaced, gboolean *out_found,
+                  GError **error)
 {
-  gboolean namespaced = FALSE;
-  if (!skopos_auth_validate_key (key, &namespaced, error))
-    return FALSE;
-
   g_autoptr (AuthFile) file = open_for_edit (ctx, error);
   if (file == NULL)
     return FALSE;
@@ -1104,13 +1143,12 @@ skopos_auth_remove (SkoposContext *ctx, const char *key, GError **error)
         return FALSE;
     }
 
-  if (!logged_in)
-    return skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "not logged into %s", key);
+  *out_found = logged_in;
   return TRUE;
 }
 
-gboolean
-skopos_auth_remove_all (SkoposContext *ctx, GError **error)
+static gboolean
+remove_all_from_file (SkoposContext *ctx, GError **error)
 {
   g_autoptr (AuthFile) file = open_for_edit (ctx, error);
   if (file == NULL)
@@ -1137,4 +1175,132 @@ skopos_auth_remove_all (SkoposContext *ctx, GError **error)
       file->helpers = NULL;
     }
   return write_file (file, error);
+}
+
+/* ---- Through registries.conf's credential-helpers ------------------------------------ */
+
+gboolean
+skopos_auth_store (SkoposContext *ctx, const char *key, const char *username,
+                   const char *password, char **out_location, GError **error)
+{
+  gboolean namespaced = FALSE;
+  if (!skopos_auth_validate_key (key, &namespaced, error))
+    return FALSE;
+  if (username == NULL || *username == '\0')
+    return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT, "a user name is required");
+  if (strchr (username, ':') != NULL)
+    return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
+                         "a user name must not contain ':'");
+  if (password == NULL)
+    password = "";
+
+  g_auto (GStrv) helpers = NULL;
+  if (!credential_helpers (ctx, &helpers, error))
+    return FALSE;
+
+  /* The first place that takes them. */
+  g_autoptr (GString) failures = g_string_new (NULL);
+  for (guint h = 0; helpers[h] != NULL; h++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      gboolean ok;
+      if (g_str_equal (helpers[h], AUTH_FILE_HELPER))
+        ok = store_in_file (ctx, key, namespaced, username, password, out_location,
+                            &local_error);
+      else if (namespaced)
+        ok = skopos_throw (&local_error, SKOPOS_ERROR_NOT_SUPPORTED,
+                           "credential helper '%s' does not take a namespaced key ('%s')",
+                           helpers[h], key);
+      else
+        {
+          ok = helper_store (helpers[h], key, username, password, &local_error);
+          if (ok && out_location != NULL)
+            *out_location = g_strdup_printf ("credential helper: %s", helpers[h]);
+        }
+      if (ok)
+        return TRUE;
+      g_string_append_printf (failures, "%s%s", failures->len > 0 ? "; " : "",
+                              local_error->message);
+    }
+  return skopos_throw (error, SKOPOS_ERROR_FAILED, "storing credentials for %s: %s", key,
+                       failures->str);
+}
+
+gboolean
+skopos_auth_remove (SkoposContext *ctx, const char *key, GError **error)
+{
+  gboolean namespaced = FALSE;
+  if (!skopos_auth_validate_key (key, &namespaced, error))
+    return FALSE;
+
+  g_auto (GStrv) helpers = NULL;
+  if (!credential_helpers (ctx, &helpers, error))
+    return FALSE;
+
+  /* From every place that may hold them. */
+  gboolean logged_in = FALSE;
+  for (guint h = 0; helpers[h] != NULL; h++)
+    {
+      gboolean found = FALSE;
+      if (g_str_equal (helpers[h], AUTH_FILE_HELPER))
+        {
+          if (!remove_from_file (ctx, key, namespaced, &found, error))
+            return FALSE;
+        }
+      else if (!namespaced && !helper_erase (helpers[h], key, &found, error))
+        return FALSE;
+      logged_in |= found;
+    }
+
+  if (!logged_in)
+    return skopos_throw (error, SKOPOS_ERROR_NOT_FOUND, "not logged into %s", key);
+  return TRUE;
+}
+
+/* Erases everything a helper holds ("list", then "erase" for each). */
+static gboolean
+helper_erase_all (const char *helper, GError **error)
+{
+  g_autofree char *out = NULL;
+  gboolean not_found = FALSE;
+  if (!run_helper (helper, "list", "", &out, &not_found, error))
+    return FALSE;
+  if (not_found || out == NULL)
+    return TRUE;
+
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *root = json_parser_load_from_data (parser, out, -1, NULL)
+                       ? json_parser_get_root (parser)
+                       : NULL;
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return skopos_throw (error, SKOPOS_ERROR_FAILED,
+                         "Credential helper 'docker-credential-%s' listed something that is "
+                         "not a JSON object",
+                         helper);
+  g_autoptr (GList) servers = json_object_get_members (json_node_get_object (root));
+  for (GList *l = servers; l != NULL; l = l->next)
+    {
+      gboolean found = FALSE;
+      if (!helper_erase (helper, l->data, &found, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+skopos_auth_remove_all (SkoposContext *ctx, GError **error)
+{
+  g_auto (GStrv) helpers = NULL;
+  if (!credential_helpers (ctx, &helpers, error))
+    return FALSE;
+
+  for (guint h = 0; helpers[h] != NULL; h++)
+    {
+      gboolean ok = g_str_equal (helpers[h], AUTH_FILE_HELPER)
+                        ? remove_all_from_file (ctx, error)
+                        : helper_erase_all (helpers[h], error);
+      if (!ok)
+        return FALSE;
+    }
+  return TRUE;
 }

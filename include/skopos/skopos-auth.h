@@ -15,6 +15,11 @@
  * "auths" entries: "host/ns/repo", "host/ns", "host", then keys written as URLs
  * ("https://host/v2/", "http://host").
  *
+ * Steps 2 and 3 are what registries.conf's credential-helpers list calls
+ * "containers-auth.json", its default; other names in that list are helper programs
+ * asked in the list's order (per registry, not per namespace). Storing goes to the
+ * first entry of the list that takes the credentials; removing, to all of them.
+ *
  * Keys are "host[:port]" or "host[:port]/namespace[/repo]". Credentials never appear
  * in errors or debug output.
  *

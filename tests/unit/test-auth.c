@@ -13,6 +13,8 @@
 #include <glib/gstdio.h>
 #include <skopos/skopos.h>
 
+#include "skopos-check.h"
+
 static char *tmp;
 
 static char *
@@ -75,6 +77,11 @@ setup (void)
   g_unsetenv ("REGISTRY_AUTH_FILE");
   g_autofree char *path = g_strdup_printf ("%s:/usr/bin:/bin", bin);
   g_setenv ("PATH", path, TRUE);
+
+  /* registries.conf names the credential helpers; the machine's must not count. */
+  g_autofree char *conf = tmp_path ("registries.conf");
+  ck_assert (g_file_set_contents (conf, "", -1, NULL));
+  g_setenv ("CONTAINERS_REGISTRIES_CONF", conf, TRUE);
 }
 
 static void
@@ -428,6 +435,57 @@ START_TEST (test_auth_store_through_helper)
 }
 END_TEST
 
+START_TEST (test_auth_registries_conf_helpers)
+{
+  install_helper ("fake");
+  write_file ("helper-store/conf.example",
+              "{\"ServerURL\":\"conf.example\",\"Username\":\"cu\",\"Secret\":\"cs\"}");
+  g_autofree char *a = b64 ("fileuser:filepw");
+  g_autofree char *json = g_strdup_printf ("{\"auths\": {\"conf.example\": {\"auth\": \"%s\"}, "
+                                           "\"file.example\": {\"auth\": \"%s\"}}}",
+                                           a, a);
+  write_file ("run/containers/auth.json", json);
+
+  /* The files first, then the helper. */
+  write_file ("registries.conf", "credential-helpers = [\"containers-auth.json\", \"fake\"]\n");
+  expect_creds (NULL, "conf.example/x", "fileuser", "filepw");
+
+  /* The helper first; what it lacks comes from the files. */
+  write_file ("registries.conf", "credential-helpers = [\"fake\", \"containers-auth.json\"]\n");
+  expect_creds (NULL, "conf.example/x", "cu", "cs");
+  expect_creds (NULL, "file.example/x", "fileuser", "filepw");
+
+  /* Only the helper: the files are not read, and logins go to the helper. */
+  write_file ("registries.conf", "credential-helpers = [\"fake\"]\n");
+  expect_creds (NULL, "file.example/x", NULL, NULL);
+  g_autofree char *where = NULL;
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (skopos_auth_store (NULL, "new.example", "nu", "np", &where, &error), "%s",
+                 error ? error->message : "");
+  ck_assert_str_eq (where, "credential helper: fake");
+  expect_creds (NULL, "new.example", "nu", "np");
+  ck_assert (!skopos_auth_store (NULL, "new.example/ns", "nu", "np", NULL, &error));
+  g_clear_error (&error);
+  ck_assert (skopos_auth_remove (NULL, "new.example", &error));
+  expect_creds (NULL, "new.example", NULL, NULL);
+  ck_assert (!skopos_auth_remove (NULL, "new.example", &error));
+  skopos_assert_error (error, SKOPOS_ERROR, SKOPOS_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A helper that is not installed fails the lookup when nothing else answers. */
+  write_file ("registries.conf", "credential-helpers = [\"absent\"]\n");
+  g_autoptr (SkoposCredentials) creds = NULL;
+  ck_assert (!skopos_auth_lookup (NULL, "conf.example", &creds, NULL, &error));
+  ck_assert_ptr_nonnull (strstr (error->message, "docker-credential-absent"));
+  g_clear_error (&error);
+
+  /* A malformed registries.conf is reported, not skipped. */
+  write_file ("registries.conf", "credential-helpers = [\n");
+  ck_assert (!skopos_auth_lookup (NULL, "conf.example", &creds, NULL, &error));
+  ck_assert_ptr_nonnull (strstr (error->message, "registries.conf"));
+}
+END_TEST
+
 /* ---- Writing ----------------------------------------------------------------------- */
 
 START_TEST (test_auth_store_podman_format)
@@ -549,6 +607,7 @@ auth_suite (void)
   tcase_add_test (tc, test_auth_cred_helpers);
   tcase_add_test (tc, test_auth_creds_store);
   tcase_add_test (tc, test_auth_store_through_helper);
+  tcase_add_test (tc, test_auth_registries_conf_helpers);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("write");
