@@ -480,6 +480,12 @@ run_fails "logout twice" 1 sk logout "$B"
 err_has "not logged into" "logging out twice says so"
 run_ok "login --password-stdin" sh -c \
   "printf '%s\n' '$PASS' | '$SKOPOS' login --tls-verify=false -u alice --password-stdin $B"
+run_ok "login to a separate auth file" sk login --tls-verify=false -u alice -p "$PASS" \
+  --authfile "$TMP/other-auth.json" "$B"
+run_ok "--src-authfile" sk copy --src-tls-verify=false --src-authfile "$TMP/other-auth.json" \
+  "docker://$B/team/app:v1" oci:"$TMP/authfile-pull":x
+run_fails "--dest-no-creds" 1 sk copy --dest-tls-verify=false --dest-no-creds \
+  oci:"$SAMPLE":latest "docker://$B/team/app:v2"
 run_ok "logout --all" sk logout --all
 run_fails "everything is gone" 1 sk login --get-login "$B"
 
@@ -621,6 +627,16 @@ EOF
 )
 run_ok "--registry-token" sk inspect --tls-verify=false --registry-token "$TOKEN" \
   "docker://$K/private/app:v1"
+PUSH_TOKEN=$(python3 - "http://127.0.0.1:$KP/token" "carol:$PASS" <<'EOF'
+import base64, json, sys, urllib.request
+req = urllib.request.Request(
+    sys.argv[1] + "?service=skopos-registry&scope=repository:private/tok:pull,push",
+    headers={"Authorization": "Basic " + base64.b64encode(sys.argv[2].encode()).decode()})
+print(json.load(urllib.request.urlopen(req, timeout=10))["token"])
+EOF
+)
+run_ok "--dest-registry-token" sk copy --dest-tls-verify=false --dest-registry-token "$PUSH_TOKEN" \
+  oci:"$SAMPLE":latest "docker://$K/private/tok:v1"
 run_ok "list-tags with a token" sk list-tags --tls-verify=false --creds "carol:$PASS" \
   "docker://$K/private/app"
 grep -q '"v1"' "$TMP/last.out" || fail "list-tags under token auth lacks v1"
@@ -664,6 +680,14 @@ ELAPSED=$(( $(date +%s) - START ))
   "the server did not answer 429 twice"
 [ "$ELAPSED" -ge 2 ] || fail "Retry-After was not honoured (took ${ELAPSED}s)"
 ok "waited as Retry-After asked (${ELAPSED}s)"
+python3 - "$TMP/fault-429.log" <<'EOF' || fail "a request did not say User-Agent: skopos/…"
+import json, sys
+# (The readiness check of this script is Python's urllib.)
+agents = {json.loads(line)["agent"] for line in open(sys.argv[1])} - {""}
+agents = {a for a in agents if not a.startswith("Python-urllib/")}
+sys.exit(not agents or not all(a.startswith("skopos/") for a in agents))
+EOF
+ok "requests carry User-Agent: skopos/VERSION"
 
 run_ok "push the big image where the fault server can cut it" \
   sk copy --dest-tls-verify=false oci:"$TMP/big":latest "docker://$R/drop/app:v1"

@@ -103,7 +103,8 @@ class Proxy(BaseHTTPRequestHandler):
         body = read_body(self)
         entry = {"method": self.command, "path": self.path,
                  "auth": "Authorization" in self.headers,
-                 "range": self.headers.get("Range"), "action": "forward"}
+                 "range": self.headers.get("Range"), "action": "forward",
+                 "agent": self.headers.get("User-Agent", "")}
         blob = re.match(r"^/v2/(.+)/blobs/(sha256:[0-9a-f]{64})$", self.path)
         manifest = re.match(r"^/v2/(.+)/manifests/([^/?]+)$", self.path)
         tags = re.match(r"^/v2/(.+)/tags/list(\?.*)?$", self.path)
