@@ -67,6 +67,12 @@ digest_stream_read (GInputStream *stream,
   if (self->verified)
     return 0;
 
+  /* Every blob passes through here, so this one check makes every transfer stop
+   * promptly when cancelled (Ctrl-C, --command-timeout), whatever the transport's
+   * own streams do: GIO's file streams do not look at the cancellable. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return -1;
+
   gssize n = g_input_stream_read (base, buffer, count, cancellable, error);
   if (n < 0)
     return -1;

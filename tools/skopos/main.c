@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli-commands.h"
+#include "cli-interrupt.h"
 #include "cli-output.h"
 
 static void
@@ -53,6 +54,15 @@ report_error (CliInvocation *inv, GError *error)
 
       print_error_line (message);
       return 1;
+    }
+
+  if (cli_interrupt_get_signal () != 0)
+    {
+      int sig = cli_interrupt_get_signal ();
+      g_autofree char *message = g_strdup_printf ("interrupted by signal %d (%s): %s", sig,
+                                                  g_strsignal (sig), error->message);
+      print_error_line (message);
+      return 128 + sig;
     }
 
   print_error_line (error->message);
@@ -188,6 +198,7 @@ main (int argc, char **argv)
   inv.args = (char **) args->pdata + 1;
   inv.n_args = args->len - 1;
   inv.cancellable = g_cancellable_new ();
+  cli_interrupt_setup (inv.cancellable);
 
   if (inv.command->func (&inv, &error))
     status = cli_output_flush (&error) ? 0 : report_error (&inv, error);
