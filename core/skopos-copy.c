@@ -177,21 +177,30 @@ type_in (const char *const *types, const char *type)
   return types == NULL || g_strv_contains (types, type);
 }
 
+/* The list type of the family of @image_type (NULL for schema 1, which has none). */
+static const char *
+list_type_for (const char *image_type)
+{
+  if (g_strcmp0 (image_type, SKOPOS_MEDIA_TYPE_DOCKER_V2S2) == 0)
+    return SKOPOS_MEDIA_TYPE_DOCKER_V2_LIST;
+  if (g_strcmp0 (image_type, SKOPOS_MEDIA_TYPE_OCI_MANIFEST) == 0)
+    return SKOPOS_MEDIA_TYPE_OCI_INDEX;
+  return NULL;
+}
+
 /* The media type the destination gets for @manifest. */
 static char *
 choose_manifest_type (CopyRun *run, const SkoposManifest *manifest, GError **error)
 {
   const char *const *supported = skopos_image_destination_get_supported_manifest_types (run->dest);
   const char *wanted = run->options->manifest_type;
+  if (wanted != NULL && manifest->is_list)
+    wanted = list_type_for (wanted);
 
-  if (wanted != NULL && !manifest->is_list)
+  /* A forced format (--format) overrides what the destination lists, as in skopeo:
+   * the user knows the destination takes it. */
+  if (wanted != NULL)
     {
-      if (!type_in (supported, wanted))
-        {
-          skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                        "the destination does not accept manifest type %s", wanted);
-          return NULL;
-        }
       if (g_strcmp0 (wanted, manifest->media_type) != 0
           && !skopos_manifest_can_convert (manifest, wanted, error))
         return NULL;
@@ -291,7 +300,12 @@ copy_blob_recompressed (CopyRun *run, const SkoposDescriptor *desc, SkoposCompre
   if (source == NULL)
     return FALSE;
 
-  g_autoptr (GInputStream) plain = skopos_compression_decompress_stream (source, from, error);
+  /* The bytes decide, not the media type: a layer labelled gzip that is not
+   * compressed is passed through, as skopeo does. */
+  g_autoptr (GInputStream) plain = from == SKOPOS_COMPRESSION_NONE
+                                       ? g_object_ref (source)
+                                       : skopos_compression_auto_decompress_stream (
+                                           source, run->cancellable, error);
   if (plain == NULL)
     return FALSE;
   g_autoptr (GInputStream) converted = skopos_compression_compress_stream (plain, to, error);
@@ -304,7 +318,18 @@ copy_blob_recompressed (CopyRun *run, const SkoposDescriptor *desc, SkoposCompre
   g_autofree char *tmp_path = skopos_stream_to_temp_file (measured, tmpdir, &new_size,
                                                           run->cancellable, error);
   if (tmp_path == NULL)
-    return skopos_prefix_error (error, "Recompressing layer %s: ", desc->digest);
+    {
+      if (error != NULL && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
+        {
+          g_clear_error (error);
+          skopos_throw (error, SKOPOS_ERROR_INVALID_DATA, "its compressed data is truncated");
+        }
+      return skopos_prefix_error (error, "%s layer %s: ",
+                                  to == SKOPOS_COMPRESSION_NONE ? "Decompressing"
+                                  : from == SKOPOS_COMPRESSION_NONE ? "Compressing"
+                                                                    : "Recompressing",
+                                  desc->digest);
+    }
 
   gboolean ok = drain (source, run->cancellable, error);
   g_autofree char *new_digest = g_strdup (skopos_digest_input_stream_get_digest (measured));
@@ -342,6 +367,11 @@ copy_blob_recompressed (CopyRun *run, const SkoposDescriptor *desc, SkoposCompre
 static SkoposCompression
 wanted_compression (CopyRun *run, SkoposCompression current)
 {
+  /* --preserve-digests keeps every layer as it is, whatever the destination would
+   * prefer, as skopeo does. */
+  if (run->options->preserve_digests)
+    return current;
+
   int policy = run->options->layer_compression;
   if (policy < 0)
     policy = skopos_image_destination_get_desired_layer_compression (run->dest);
@@ -384,12 +414,6 @@ copy_layer (CopyRun *run, SkoposManifest *manifest, guint index, GMutex *lock, G
                                  : wanted_compression (run, current);
   if (wanted == current)
     return copy_blob_as_is (run, desc, FALSE, error);
-
-  if (run->options->preserve_digests)
-    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                         "layer %s would have to be %s, which changes its digest, but "
-                         "--preserve-digests was given",
-                         desc->digest, wanted == SKOPOS_COMPRESSION_NONE ? "decompressed" : "compressed");
 
   g_autoptr (SkoposDescriptor) updated = NULL;
   if (!copy_blob_recompressed (run, desc, current, wanted, &updated, error))
@@ -506,7 +530,10 @@ put_manifest (CopyRun *run, GBytes *bytes, const char *media_type, gboolean as_i
   if (digest == NULL)
     return FALSE;
 
-  report (run, SKOPOS_COPY_EVENT_WRITING_MANIFEST, as_instance ? digest : NULL);
+  report (run,
+          skopos_media_type_is_list (media_type) ? SKOPOS_COPY_EVENT_WRITING_MANIFEST_LIST
+                                                 : SKOPOS_COPY_EVENT_WRITING_MANIFEST,
+          as_instance ? digest : NULL);
   if (!skopos_image_destination_put_manifest (run->dest, bytes, media_type,
                                               as_instance ? digest : NULL, run->cancellable,
                                               error))
@@ -601,6 +628,8 @@ copy_single_image (CopyRun *run, GBytes *raw, const char *media_type,
                    const char *instance_digest, gboolean as_instance, WrittenManifest *out,
                    GError **error)
 {
+  report (run, SKOPOS_COPY_EVENT_GETTING_SIGNATURES, NULL);
+
   g_autoptr (SkoposManifest) manifest = skopos_manifest_parse (raw, media_type, error);
   if (manifest == NULL)
     return FALSE;
@@ -690,6 +719,13 @@ copy_list (CopyRun *run, GBytes *raw, const char *media_type, gboolean as_instan
   if (target_type == NULL)
     return FALSE;
 
+  report (run, SKOPOS_COPY_EVENT_GETTING_LIST_SIGNATURES, NULL);
+  if (with_instances)
+    {
+      g_autofree char *count = g_strdup_printf ("%u", list->manifests->len);
+      report (run, SKOPOS_COPY_EVENT_COPYING_LIST, count);
+    }
+
   g_autoptr (SkoposManifest) updated = skopos_manifest_copy (list, TRUE);
   for (guint i = 0; with_instances && i < list->manifests->len; i++)
     {
@@ -737,8 +773,6 @@ copy_top_level (CopyRun *run, WrittenManifest *out, GError **error)
                                          error))
     return FALSE;
 
-  report (run, SKOPOS_COPY_EVENT_GETTING_SIGNATURES, NULL);
-
   if (!skopos_media_type_is_list (media_type))
     return copy_single_image (run, raw, media_type, NULL, FALSE, out, error);
 
@@ -783,6 +817,13 @@ platform_for (SkoposContext *ctx)
       skopos_context_get_string (ctx, SKOPOS_CONTEXT_OVERRIDE_VARIANT));
 }
 
+/* The caller's cancellable fired: stop this run's work too. */
+static void
+cancel_run (GCancellable *caller_cancellable, gpointer run_cancellable)
+{
+  g_cancellable_cancel (run_cancellable);
+}
+
 static gboolean
 copy_once (SkoposImageReference *dest_ref, SkoposImageReference *src_ref,
            SkoposCopyOptions *options, char **out_manifest_digest, GCancellable *cancellable,
@@ -791,7 +832,7 @@ copy_once (SkoposImageReference *dest_ref, SkoposImageReference *src_ref,
   g_autoptr (GCancellable) run_cancellable = g_cancellable_new ();
   gulong handler = 0;
   if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_run),
                                      g_object_ref (run_cancellable), g_object_unref);
 
   CopyRun run = { .options = options, .cancellable = run_cancellable };

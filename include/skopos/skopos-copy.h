@@ -27,6 +27,10 @@ typedef enum
   SKOPOS_COPY_EVENT_STORING_SIGNATURES,
   SKOPOS_COPY_EVENT_COPYING_INSTANCE, /* subject: "i/n digest" */
   SKOPOS_COPY_EVENT_BLOB_DONE,        /* subject: digest */
+  /* Appended in 0.1: the steps of copying a whole list. */
+  SKOPOS_COPY_EVENT_GETTING_LIST_SIGNATURES,
+  SKOPOS_COPY_EVENT_COPYING_LIST,          /* subject: the number of images */
+  SKOPOS_COPY_EVENT_WRITING_MANIFEST_LIST,
 } SkoposCopyEvent;
 
 typedef void (*SkoposCopyProgressFunc) (SkoposCopyEvent event, const char *subject,

@@ -78,6 +78,15 @@ report_progress (SkoposCopyEvent event, const char *subject, gpointer user_data)
                    subject);
         break;
       }
+    case SKOPOS_COPY_EVENT_GETTING_LIST_SIGNATURES:
+      fputs ("Getting image list signatures\n", stderr);
+      break;
+    case SKOPOS_COPY_EVENT_COPYING_LIST:
+      fprintf (stderr, "Copying %s of %s images in list\n", subject, subject);
+      break;
+    case SKOPOS_COPY_EVENT_WRITING_MANIFEST_LIST:
+      fputs ("Writing manifest list to image destination\n", stderr);
+      break;
     case SKOPOS_COPY_EVENT_BLOB_DONE:
       break;
     }
