@@ -122,7 +122,8 @@ static const SkoposTransportDescriptor dir_descriptor = {
   .summary = "An image as loose files in a folder (dir:PATH)",
   .version = SKOPOS_VERSION_S,
   .flags = SKOPOS_TRANSPORT_CAN_READ | SKOPOS_TRANSPORT_CAN_WRITE
-           | SKOPOS_TRANSPORT_HAS_SIGNATURES | SKOPOS_TRANSPORT_THREADSAFE_PUT_BLOB,
+           | SKOPOS_TRANSPORT_HAS_SIGNATURES | SKOPOS_TRANSPORT_THREADSAFE_GET_BLOB
+           | SKOPOS_TRANSPORT_THREADSAFE_PUT_BLOB,
   .parse_reference = dir_parse_reference,
   .reference_ops = &dir_reference_ops,
   .source_ops = &dir_source_ops,

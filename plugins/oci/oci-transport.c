@@ -189,7 +189,7 @@ static const SkoposTransportDescriptor oci_descriptor = {
   .summary = "Images in an OCI image layout folder (oci:PATH[:NAME])",
   .version = SKOPOS_VERSION_S,
   .flags = SKOPOS_TRANSPORT_CAN_READ | SKOPOS_TRANSPORT_CAN_WRITE | SKOPOS_TRANSPORT_CAN_DELETE
-           | SKOPOS_TRANSPORT_THREADSAFE_PUT_BLOB,
+           | SKOPOS_TRANSPORT_THREADSAFE_GET_BLOB | SKOPOS_TRANSPORT_THREADSAFE_PUT_BLOB,
   .parse_reference = oci_parse_reference,
   .reference_ops = &oci_reference_ops,
   .source_ops = &oci_source_ops,
