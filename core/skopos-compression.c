@@ -172,14 +172,14 @@ _skopos_zstd_converter_init (SkoposZstdConverter *self)
 }
 
 static GConverter *
-zstd_converter_new (gboolean compress)
+zstd_converter_new (gboolean compress, int level)
 {
   SkoposZstdConverter *self = g_object_new (SKOPOS_TYPE_ZSTD_CONVERTER, NULL);
   self->compress = compress;
   if (compress)
     {
       self->cstream = ZSTD_createCStream ();
-      ZSTD_CCtx_setParameter (self->cstream, ZSTD_c_compressionLevel, 3);
+      ZSTD_CCtx_setParameter (self->cstream, ZSTD_c_compressionLevel, level < 0 ? 3 : level);
     }
   else
     self->dstream = ZSTD_createDStream ();
@@ -189,17 +189,17 @@ zstd_converter_new (gboolean compress)
 #endif /* HAVE_ZSTD */
 
 static GConverter *
-converter_for (SkoposCompression compression, gboolean compress, GError **error)
+converter_for (SkoposCompression compression, gboolean compress, int level, GError **error)
 {
   switch (compression)
     {
     case SKOPOS_COMPRESSION_GZIP:
       if (compress)
-        return G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1));
+        return G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, level));
       return G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
     case SKOPOS_COMPRESSION_ZSTD:
 #if HAVE_ZSTD
-      return zstd_converter_new (compress);
+      return zstd_converter_new (compress, level);
 #else
       skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
                     "zstd compression is not supported: libskopos was built without libzstd");
@@ -221,7 +221,29 @@ skopos_compression_decompress_stream (GInputStream *base, SkoposCompression comp
   if (compression == SKOPOS_COMPRESSION_NONE)
     return g_object_ref (base);
 
-  g_autoptr (GConverter) converter = converter_for (compression, FALSE, error);
+  g_autoptr (GConverter) converter = converter_for (compression, FALSE, -1, error);
+  if (converter == NULL)
+    return NULL;
+  return g_converter_input_stream_new (base, converter);
+}
+
+GInputStream *
+skopos_compression_compress_stream_with_level (GInputStream *base, SkoposCompression compression,
+                                               int level, GError **error)
+{
+  if (compression == SKOPOS_COMPRESSION_NONE)
+    return g_object_ref (base);
+
+  int max_level = compression == SKOPOS_COMPRESSION_ZSTD ? 22 : 9;
+  if (level != -1 && (level < 1 || level > max_level))
+    {
+      skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
+                    "compression level %d is out of range for %s (1 to %d)", level,
+                    skopos_compression_to_string (compression), max_level);
+      return NULL;
+    }
+
+  g_autoptr (GConverter) converter = converter_for (compression, TRUE, level, error);
   if (converter == NULL)
     return NULL;
   return g_converter_input_stream_new (base, converter);
@@ -231,13 +253,17 @@ GInputStream *
 skopos_compression_compress_stream (GInputStream *base, SkoposCompression compression,
                                     GError **error)
 {
-  if (compression == SKOPOS_COMPRESSION_NONE)
-    return g_object_ref (base);
+  return skopos_compression_compress_stream_with_level (base, compression, -1, error);
+}
 
-  g_autoptr (GConverter) converter = converter_for (compression, TRUE, error);
-  if (converter == NULL)
-    return NULL;
-  return g_converter_input_stream_new (base, converter);
+SkoposCompression
+skopos_compression_from_string (const char *name)
+{
+  if (g_strcmp0 (name, "gzip") == 0)
+    return SKOPOS_COMPRESSION_GZIP;
+  if (g_strcmp0 (name, "zstd") == 0)
+    return SKOPOS_COMPRESSION_ZSTD;
+  return SKOPOS_COMPRESSION_UNKNOWN;
 }
 
 GInputStream *

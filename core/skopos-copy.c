@@ -308,7 +308,10 @@ copy_blob_recompressed (CopyRun *run, const SkoposDescriptor *desc, SkoposCompre
                                            source, run->cancellable, error);
   if (plain == NULL)
     return FALSE;
-  g_autoptr (GInputStream) converted = skopos_compression_compress_stream (plain, to, error);
+  gint64 level = skopos_context_get_int (run->options->destination_ctx,
+                                         SKOPOS_CONTEXT_COMPRESSION_LEVEL, -1);
+  g_autoptr (GInputStream) converted = skopos_compression_compress_stream_with_level (
+      plain, to, (int) level, error);
   if (converted == NULL)
     return FALSE;
   g_autoptr (GInputStream) measured = skopos_digest_input_stream_new (converted, NULL, -1);
@@ -372,6 +375,13 @@ wanted_compression (CopyRun *run, SkoposCompression current)
   if (run->options->preserve_digests)
     return current;
 
+  SkoposContext *ctx = run->options->destination_ctx;
+  SkoposCompression format = skopos_compression_from_string (
+      skopos_context_get_string (ctx, SKOPOS_CONTEXT_COMPRESSION_FORMAT));
+  if (format == SKOPOS_COMPRESSION_UNKNOWN)
+    format = SKOPOS_COMPRESSION_GZIP;
+  gboolean force = skopos_context_get_boolean (ctx, SKOPOS_CONTEXT_FORCE_COMPRESSION_FORMAT, FALSE);
+
   int policy = run->options->layer_compression;
   if (policy < 0)
     policy = skopos_image_destination_get_desired_layer_compression (run->dest);
@@ -379,10 +389,15 @@ wanted_compression (CopyRun *run, SkoposCompression current)
   switch (policy)
     {
     case SKOPOS_LAYER_COMPRESSION_COMPRESS:
-      return current == SKOPOS_COMPRESSION_NONE ? SKOPOS_COMPRESSION_GZIP : current;
+      if (current == SKOPOS_COMPRESSION_NONE || (force && current != format))
+        return format;
+      return current;
     case SKOPOS_LAYER_COMPRESSION_DECOMPRESS:
       return SKOPOS_COMPRESSION_NONE;
     default:
+      /* A forced format applies to every compressed layer, as in skopeo. */
+      if (force && current != SKOPOS_COMPRESSION_NONE && current != format)
+        return format;
       return current;
     }
 }

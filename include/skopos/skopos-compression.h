@@ -23,6 +23,14 @@ SKOPOS_API GInputStream *skopos_compression_compress_stream (GInputStream *base,
                                                              SkoposCompression compression,
                                                              GError **error);
 
+/* The same with a compression level (gzip 1-9, zstd 1-22; -1 for the default).
+ * A level out of range is SKOPOS_ERROR_INVALID_ARGUMENT. */
+SKOPOS_API GInputStream *skopos_compression_compress_stream_with_level (
+    GInputStream *base, SkoposCompression compression, int level, GError **error);
+
+/* "gzip" → GZIP, "zstd" → ZSTD; anything else is SKOPOS_COMPRESSION_UNKNOWN. */
+SKOPOS_API SkoposCompression skopos_compression_from_string (const char *name);
+
 /* A stream that decompresses @base if its first bytes show gzip or zstd, and passes
  * it through otherwise. */
 SKOPOS_API GInputStream *skopos_compression_auto_decompress_stream (GInputStream *base,

@@ -34,6 +34,9 @@ G_BEGIN_DECLS
 #define SKOPOS_CONTEXT_REGISTRIES_CONF "registries-conf"
 #define SKOPOS_CONTEXT_DIR_COMPRESS "dir-compress"     /* boolean, dir --dest-compress */
 #define SKOPOS_CONTEXT_DIR_DECOMPRESS "dir-decompress" /* boolean, dir --dest-decompress */
+#define SKOPOS_CONTEXT_COMPRESSION_FORMAT "compression-format" /* "gzip" or "zstd" */
+#define SKOPOS_CONTEXT_COMPRESSION_LEVEL "compression-level"   /* int */
+#define SKOPOS_CONTEXT_FORCE_COMPRESSION_FORMAT "force-compression-format" /* boolean */
 #define SKOPOS_CONTEXT_COMMAND_TIMEOUT_MS "command-timeout-ms" /* int */
 
 typedef struct _SkoposContext SkoposContext;

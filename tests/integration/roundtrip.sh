@@ -105,3 +105,24 @@ step "sources untouched"
 same_file "$src_before" "$TMP/src-after.sum" "sample layouts unchanged"
 
 echo "roundtrip: all checks passed"
+
+step "zstd: --dest-compress-format zstd --dest-force-compress-format, then back"
+run_ok "copy to zstd layers" sk copy -q --dest-compress-format zstd --dest-force-compress-format \
+  "oci:$SAMPLE:latest" "oci:$TMP/zstd:z"
+zmanifest=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="z") | .digest' "$TMP/zstd/index.json")
+ztypes=$(jq -r '.layers[].mediaType' "$TMP/zstd/blobs/sha256/${zmanifest#sha256:}" | sort -u)
+[ "$ztypes" = "application/vnd.oci.image.layer.v1.tar+zstd" ] || fail "layer types: $ztypes"
+for l in $(jq -r '.layers[].digest' "$TMP/zstd/blobs/sha256/${zmanifest#sha256:}"); do
+  head -c 4 "$TMP/zstd/blobs/sha256/${l#sha256:}" | od -An -tx1 | grep -q "28 b5 2f fd" \
+    || fail "layer $l is not zstd data"
+done
+ok "every layer is zstd, by media type and by its bytes"
+run_ok "decompress zstd layers into dir:" sk copy -q --dest-decompress "oci:$TMP/zstd:z" "dir:$TMP/zstd-dir"
+zcfg=$(jq -r .config.digest "$TMP/zstd-dir/manifest.json")
+diff <(jq -r '.rootfs.diff_ids[]' "$TMP/zstd-dir/${zcfg#sha256:}") \
+  <(jq -r '.layers[].digest' "$TMP/zstd-dir/manifest.json") || fail "decompressed layers are not the diff IDs"
+ok "decompressed layers hash to the config's diff IDs"
+expect_level_error=$(sk copy -q --dest-compress-format zstd --dest-force-compress-format \
+  --dest-compress-level 99 "oci:$SAMPLE:latest" "oci:$TMP/zstd:bad" 2>&1 || true)
+echo "$expect_level_error" | grep -q "out of range" || fail "level 99: $expect_level_error"
+ok "a compression level out of range is refused"

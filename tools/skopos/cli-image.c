@@ -124,14 +124,13 @@ cli_image_flags_new (CliImageOptions *opts, const char *prefix, const char *cred
       table_add (table, prefix, "compress-format", 0, CLI_OPTION_STRING, &opts->compress_format,
                  "FORMAT", "compression for layers that get compressed (gzip, zstd)", 0);
       table_add (table, prefix, "compress-level", 0, CLI_OPTION_OPTIONAL_INT,
-                 &opts->compress_level, "LEVEL", "compression level (not supported yet)", 0);
+                 &opts->compress_level, "LEVEL", "compression level (gzip 1-9, zstd 1-22)", 0);
       table_add (table, prefix, "precompute-digests", 0, CLI_OPTION_BOOL,
                  &opts->precompute_digests, NULL,
                  "accepted for compatibility; skopos always checks for existing layers", 0);
       table_add (table, prefix, "force-compress-format", 0, CLI_OPTION_BOOL,
                  &opts->force_compress_format, NULL,
-                 "recompress layers already compressed in another format",
-                 CLI_OPTION_FLAG_UNSUPPORTED);
+                 "recompress layers already compressed in another format", 0);
     }
   return table;
 }
@@ -296,27 +295,33 @@ cli_image_options_apply_destination (CliImageOptions *opts,
     skopos_context_set_boolean (ctx, SKOPOS_CONTEXT_DIR_COMPRESS, TRUE);
   /* The dir transport's key for --dest-decompress (SKOPOS_CONTEXT_DIR_DECOMPRESS). */
   if (opts->dir_decompress)
-    skopos_context_set_boolean (ctx, "dir-decompress", TRUE);
+    skopos_context_set_boolean (ctx, SKOPOS_CONTEXT_DIR_DECOMPRESS, TRUE);
   if (opts->oci_accept_uncompressed)
     skopos_context_set_boolean (ctx, SKOPOS_CONTEXT_OCI_ACCEPT_UNCOMPRESSED, TRUE);
 
-  /* The core compresses with gzip only; asking for anything else must not quietly
-   * give gzip. */
   if (opts->compress_format != NULL && *opts->compress_format != '\0')
     {
       const char *name = opts->compress_format;
 
-      if (strcmp (name, "zstd") == 0 || strcmp (name, "zstd:chunked") == 0)
+      if (strcmp (name, "zstd:chunked") == 0)
         return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                             "--%scompress-format %s is not supported yet (only gzip is)", prefix,
-                             name);
-      if (strcmp (name, "gzip") != 0)
+                             "--%scompress-format zstd:chunked is not supported yet (gzip and "
+                             "zstd are)", prefix);
+      if (skopos_compression_from_string (name) == SKOPOS_COMPRESSION_UNKNOWN)
         return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
                              "unknown compression algorithm %s", name);
+      skopos_context_set_string (ctx, SKOPOS_CONTEXT_COMPRESSION_FORMAT, name);
     }
   if (opts->compress_level.present)
-    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                         "--%scompress-level is not supported yet", prefix);
+    skopos_context_set_int (ctx, SKOPOS_CONTEXT_COMPRESSION_LEVEL, opts->compress_level.value);
+  if (opts->force_compress_format)
+    {
+      if (opts->compress_format == NULL || *opts->compress_format == '\0')
+        return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
+                             "--%sforce-compress-format needs --%scompress-format", prefix,
+                             prefix);
+      skopos_context_set_boolean (ctx, SKOPOS_CONTEXT_FORCE_COMPRESSION_FORMAT, TRUE);
+    }
   return TRUE;
 }
 
