@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   meson ninja-build pkg-config gcc libc6-dev
   libglib2.0-dev libjson-glib-dev libssl-dev zlib1g-dev libzstd-dev
-  libcurl4-openssl-dev libarchive-dev
+  libcurl4-openssl-dev libarchive-dev go-md2man
 )
 test_packages=(
   check binutils make python3 jq strace time zstd xz-utils
