@@ -117,6 +117,27 @@ gboolean docker_tar_image_get_blob (DockerTarImage *image,
                                     GCancellable *cancellable,
                                     GError **error);
 
+/**
+ * docker_tar_source_open:
+ * @path, @display_name, @tmpdir, @remove_when_done: as for docker_tar_reader_open_file()
+ * @tag, @index: as for docker_tar_reader_choose()
+ * @out_source: a handle for docker_tar_source_ops
+ *
+ * Opens one image of an archive as a transport source (docker-archive and
+ * docker-daemon both read through it).
+ */
+gboolean docker_tar_source_open (const char *path,
+                                 const char *display_name,
+                                 const char *tmpdir,
+                                 gboolean remove_when_done,
+                                 const SkoposDockerReference *tag,
+                                 gint64 index,
+                                 gpointer *out_source,
+                                 GCancellable *cancellable,
+                                 GError **error);
+
+extern const SkoposSourceOps docker_tar_source_ops;
+
 /* ---- Writing ----------------------------------------------------------------------- */
 
 typedef struct _DockerTarWriter DockerTarWriter;

@@ -38,12 +38,6 @@ typedef struct
 
 typedef struct
 {
-  DockerTarReader *reader;
-  DockerTarImage *image;
-} ArchiveSource;
-
-typedef struct
-{
   char *path;
   char *final_path; /* a regular file: where the archive appears at commit */
   char *tmp_path;   /* a regular file: what is being written */
@@ -65,18 +59,6 @@ archive_reference_free (ArchiveReference *ref)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArchiveReference, archive_reference_free)
-
-static void
-archive_source_free (ArchiveSource *src)
-{
-  if (src == NULL)
-    return;
-  g_clear_pointer (&src->image, docker_tar_image_free);
-  g_clear_pointer (&src->reader, docker_tar_reader_free);
-  g_free (src);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArchiveSource, archive_source_free)
 
 static void
 archive_destination_free (ArchiveDestination *dest)
@@ -199,51 +181,8 @@ archive_open_source (gpointer reference, SkoposContext *ctx, GCancellable *cance
                      gpointer *out_source, GError **error)
 {
   ArchiveReference *ref = reference;
-  g_autoptr (ArchiveSource) src = g_new0 (ArchiveSource, 1);
-
-  src->reader = docker_tar_reader_open_file (ref->path, NULL, skopos_context_get_tmpdir (ctx),
-                                             FALSE, cancellable, error);
-  if (src->reader == NULL)
-    return FALSE;
-
-  guint index = 0;
-  if (!docker_tar_reader_choose (src->reader, ref->ref, ref->index, &index, error))
-    return FALSE;
-  src->image = docker_tar_image_new (src->reader, index, cancellable, error);
-  if (src->image == NULL)
-    return FALSE;
-
-  *out_source = g_steal_pointer (&src);
-  return TRUE;
-}
-
-static gboolean
-archive_get_manifest (gpointer source, const char *instance_digest, GBytes **out_manifest,
-                      char **out_media_type, GCancellable *cancellable, GError **error)
-{
-  ArchiveSource *src = source;
-  if (instance_digest != NULL)
-    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                         "docker archives hold no manifest lists (asked for %s)",
-                         instance_digest);
-  *out_manifest = g_bytes_ref (docker_tar_image_get_manifest (src->image));
-  *out_media_type = g_strdup (SKOPOS_MEDIA_TYPE_DOCKER_V2S2);
-  return TRUE;
-}
-
-static gboolean
-archive_get_blob (gpointer source, const SkoposBlobInfo *info, GInputStream **out_stream,
-                  gint64 *out_size, GCancellable *cancellable, GError **error)
-{
-  ArchiveSource *src = source;
-  return docker_tar_image_get_blob (src->image, info->digest, out_stream, out_size, cancellable,
-                                    error);
-}
-
-static void
-archive_source_free_handle (gpointer source)
-{
-  archive_source_free (source);
+  return docker_tar_source_open (ref->path, NULL, skopos_context_get_tmpdir (ctx), FALSE,
+                                 ref->ref, ref->index, out_source, cancellable, error);
 }
 
 static gboolean
@@ -453,13 +392,6 @@ static const SkoposReferenceOps archive_reference_ops = {
   .free = archive_reference_free_handle,
 };
 
-static const SkoposSourceOps archive_source_ops = {
-  .struct_size = sizeof (SkoposSourceOps),
-  .get_manifest = archive_get_manifest,
-  .get_blob = archive_get_blob,
-  .free = archive_source_free_handle,
-};
-
 static const SkoposDestinationOps archive_destination_ops = {
   .struct_size = sizeof (SkoposDestinationOps),
   .supported_manifest_types = archive_supported_manifest_types,
@@ -484,7 +416,7 @@ static const SkoposTransportDescriptor archive_descriptor = {
   .parse_reference = archive_parse_reference,
   .list_tags = archive_list_tags,
   .reference_ops = &archive_reference_ops,
-  .source_ops = &archive_source_ops,
+  .source_ops = &docker_tar_source_ops,
   .destination_ops = &archive_destination_ops,
 };
 

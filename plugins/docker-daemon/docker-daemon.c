@@ -28,12 +28,6 @@ typedef struct
 
 typedef struct
 {
-  DockerTarReader *reader;
-  DockerTarImage *image;
-} DaemonSource;
-
-typedef struct
-{
   DaemonClient *client;
   DaemonLoad *load;
   DockerTarWriter *writer;
@@ -51,18 +45,6 @@ daemon_reference_free (DaemonReference *ref)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonReference, daemon_reference_free)
-
-static void
-daemon_source_free (DaemonSource *src)
-{
-  if (src == NULL)
-    return;
-  g_clear_pointer (&src->image, docker_tar_image_free);
-  g_clear_pointer (&src->reader, docker_tar_reader_free);
-  g_free (src);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (DaemonSource, daemon_source_free)
 
 static void
 daemon_destination_free (DaemonDestination *dest)
@@ -208,51 +190,10 @@ daemon_open_source (gpointer reference, SkoposContext *ctx, GCancellable *cancel
   if (path == NULL)
     return FALSE;
 
-  g_autoptr (DaemonSource) src = g_new0 (DaemonSource, 1);
   g_autofree char *display_name = g_strdup_printf ("image '%s' from the Docker daemon at %s",
                                                    name, daemon_client_get_host (client));
-  src->reader = docker_tar_reader_open_file (path, display_name, tmpdir, TRUE, cancellable, error);
-  if (src->reader == NULL)
-    return FALSE;
-
-  guint index = 0;
-  if (!docker_tar_reader_choose (src->reader, NULL, -1, &index, error))
-    return FALSE;
-  src->image = docker_tar_image_new (src->reader, index, cancellable, error);
-  if (src->image == NULL)
-    return FALSE;
-
-  *out_source = g_steal_pointer (&src);
-  return TRUE;
-}
-
-static gboolean
-daemon_get_manifest (gpointer source, const char *instance_digest, GBytes **out_manifest,
-                     char **out_media_type, GCancellable *cancellable, GError **error)
-{
-  DaemonSource *src = source;
-  if (instance_digest != NULL)
-    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                         "a Docker daemon's images have no manifest lists (asked for %s)",
-                         instance_digest);
-  *out_manifest = g_bytes_ref (docker_tar_image_get_manifest (src->image));
-  *out_media_type = g_strdup (SKOPOS_MEDIA_TYPE_DOCKER_V2S2);
-  return TRUE;
-}
-
-static gboolean
-daemon_get_blob (gpointer source, const SkoposBlobInfo *info, GInputStream **out_stream,
-                 gint64 *out_size, GCancellable *cancellable, GError **error)
-{
-  DaemonSource *src = source;
-  return docker_tar_image_get_blob (src->image, info->digest, out_stream, out_size, cancellable,
-                                    error);
-}
-
-static void
-daemon_source_free_handle (gpointer source)
-{
-  daemon_source_free (source);
+  return docker_tar_source_open (path, display_name, tmpdir, TRUE, NULL, -1, out_source,
+                                 cancellable, error);
 }
 
 /* ---- writing ------------------------------------------------------------------------ */
@@ -383,13 +324,6 @@ static const SkoposReferenceOps daemon_reference_ops = {
   .free = daemon_reference_free_handle,
 };
 
-static const SkoposSourceOps daemon_source_ops = {
-  .struct_size = sizeof (SkoposSourceOps),
-  .get_manifest = daemon_get_manifest,
-  .get_blob = daemon_get_blob,
-  .free = daemon_source_free_handle,
-};
-
 static const SkoposDestinationOps daemon_destination_ops = {
   .struct_size = sizeof (SkoposDestinationOps),
   .supported_manifest_types = daemon_supported_manifest_types,
@@ -414,7 +348,7 @@ static const SkoposTransportDescriptor daemon_descriptor = {
   .init = daemon_init,
   .parse_reference = daemon_parse_reference,
   .reference_ops = &daemon_reference_ops,
-  .source_ops = &daemon_source_ops,
+  .source_ops = &docker_tar_source_ops,
   .destination_ops = &daemon_destination_ops,
 };
 
