@@ -131,12 +131,16 @@ for cmd in sync standalone-sign standalone-verify generate-sigstore-key; do
 done
 for flag in "--sign-by ABCD" "--sign-by-sigstore-private-key /k" "--sign-passphrase-file /p" \
             "--encryption-key jwe:/k" "--decryption-key /k" "--encrypt-layer 0" \
-            "--sign-identity x/y:z" "--dest-compress-level 5" "--dest-compress-format zstd" \
-            "--dest-force-compress-format"; do
+            "--sign-identity x/y:z" "--dest-compress-format zstd:chunked"; do
   # shellcheck disable=SC2086
   fails_with "copy $flag" 1 "not supported yet" sk copy $flag "$IMG" "dir:$TMP/never"
   one_line "copy $flag"
 done
+[ ! -e "$TMP/never" ] || fail "a refused copy created its destination"
+fails_with "force format without a format" 1 "needs --dest-compress-format" \
+  sk copy --dest-force-compress-format "$IMG" "dir:$TMP/never"
+fails_with "unknown compression" 1 "unknown compression algorithm lz4" \
+  sk copy --dest-compress-format lz4 "$IMG" "dir:$TMP/never"
 [ ! -e "$TMP/never" ] || fail "a refused copy created its destination"
 fails_with "global --require-signed" 1 "not supported yet" "$SKOPOS" --require-signed inspect "$IMG"
 
