@@ -501,9 +501,12 @@ decode_entry (AuthFile *file, const char *key, JsonNode *node, SkoposCredentials
 
 /* ---- Credential helpers ------------------------------------------------------------ */
 
+/* With @missing_is_empty, a helper that is not installed holds nothing; otherwise
+ * it is an error naming the program. */
 static gboolean
-run_helper (const char *helper, const char *action, const char *input, char **out_stdout,
-            gboolean *out_not_found, GError **error)
+run_helper (const char *helper, const char *action, const char *input,
+            gboolean missing_is_empty, char **out_stdout, gboolean *out_not_found,
+            GError **error)
 {
   g_autofree char *program = g_strconcat ("docker-credential-", helper, NULL);
   g_autoptr (GError) local_error = NULL;
@@ -514,8 +517,18 @@ run_helper (const char *helper, const char *action, const char *input, char **ou
                                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                                                    &local_error, program, action, NULL);
   if (proc == NULL)
-    return skopos_throw (error, SKOPOS_ERROR_FAILED, "Running credential helper '%s': %s",
-                         program, local_error->message);
+    {
+      gboolean missing = g_error_matches (local_error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT)
+                         || g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+      if (missing && missing_is_empty)
+        {
+          g_debug ("Credential helper '%s' is not installed; treating it as empty", program);
+          *out_not_found = TRUE;
+          return TRUE;
+        }
+      return skopos_throw (error, SKOPOS_ERROR_FAILED, "Running credential helper '%s': %s",
+                           program, local_error->message);
+    }
 
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
@@ -544,14 +557,14 @@ run_helper (const char *helper, const char *action, const char *input, char **ou
 }
 
 static gboolean
-helper_get (const char *helper, const char *registry, SkoposCredentials **out_creds,
-            GError **error)
+helper_get (const char *helper, const char *registry, gboolean missing_is_empty,
+            SkoposCredentials **out_creds, GError **error)
 {
   g_autofree char *out = NULL;
   gboolean not_found = FALSE;
   *out_creds = NULL;
 
-  if (!run_helper (helper, "get", registry, &out, &not_found, error))
+  if (!run_helper (helper, "get", registry, missing_is_empty, &out, &not_found, error))
     return FALSE;
   if (not_found)
     {
@@ -599,7 +612,7 @@ helper_store (const char *helper, const char *registry, const char *username,
   g_autofree char *input = json_to_string (root, FALSE);
   g_autofree char *out = NULL;
   gboolean not_found = FALSE;
-  gboolean ok = run_helper (helper, "store", input, &out, &not_found, error);
+  gboolean ok = run_helper (helper, "store", input, FALSE, &out, &not_found, error);
   explicit_bzero (input, strlen (input));
   return ok;
 }
@@ -610,7 +623,8 @@ helper_erase (const char *helper, const char *registry, gboolean *out_found, GEr
 {
   g_autofree char *out = NULL;
   gboolean not_found = FALSE;
-  if (!run_helper (helper, "erase", registry, &out, &not_found, error))
+  /* Erasing from a helper that is not installed finds nothing to erase. */
+  if (!run_helper (helper, "erase", registry, TRUE, &out, &not_found, error))
     return FALSE;
   *out_found = !not_found;
   return TRUE;
@@ -630,7 +644,7 @@ find_in_file (AuthFile *file, const char *key, const char *registry,
     {
       g_debug ("Looking up '%s' in credential helper '%s' named by '%s'", registry, helper,
                file->path);
-      if (!helper_get (helper, registry, out_creds, error))
+      if (!helper_get (helper, registry, FALSE, out_creds, error))
         return FALSE;
       if (*out_creds != NULL && out_source != NULL)
         *out_source = g_strdup_printf ("credential helper '%s'", helper);
@@ -639,7 +653,9 @@ find_in_file (AuthFile *file, const char *key, const char *registry,
 
   if (!file->legacy && file->store != NULL)
     {
-      if (!helper_get (file->store, registry, out_creds, error))
+      /* credsStore is often left behind by Docker Desktop with its helper gone; the
+       * containers tools ignore it, so a missing one must not stop anonymous pulls. */
+      if (!helper_get (file->store, registry, TRUE, out_creds, error))
         return FALSE;
       if (*out_creds != NULL)
         {
@@ -785,7 +801,7 @@ skopos_auth_lookup (SkoposContext *ctx, const char *key, SkoposCredentials **out
           if (!lookup_in_files (ctx, key, registry, out_creds, out_source, error))
             return FALSE;
         }
-      else if (!helper_get (helpers[h], registry, out_creds, &local_error))
+      else if (!helper_get (helpers[h], registry, FALSE, out_creds, &local_error))
         {
           g_debug ("%s", local_error->message);
           g_string_append_printf (failures, "%s%s", failures->len > 0 ? "; " : "",
@@ -1263,7 +1279,7 @@ helper_erase_all (const char *helper, GError **error)
 {
   g_autofree char *out = NULL;
   gboolean not_found = FALSE;
-  if (!run_helper (helper, "list", "", &out, &not_found, error))
+  if (!run_helper (helper, "list", "", TRUE, &out, &not_found, error))
     return FALSE;
   if (not_found || out == NULL)
     return TRUE;

@@ -84,6 +84,8 @@ SkoposCopyOptions *
 skopos_copy_options_new (void)
 {
   SkoposCopyOptions *options = g_new0 (SkoposCopyOptions, 1);
+  options->source_ctx = skopos_context_new ();
+  options->destination_ctx = skopos_context_new ();
   options->multi_arch = SKOPOS_COPY_SYSTEM;
   options->layer_compression = -1;
   return options;
@@ -104,14 +106,14 @@ void
 skopos_copy_options_set_source_context (SkoposCopyOptions *options, SkoposContext *ctx)
 {
   g_clear_pointer (&options->source_ctx, skopos_context_unref);
-  options->source_ctx = ctx ? skopos_context_ref (ctx) : NULL;
+  options->source_ctx = ctx ? skopos_context_ref (ctx) : skopos_context_new ();
 }
 
 void
 skopos_copy_options_set_destination_context (SkoposCopyOptions *options, SkoposContext *ctx)
 {
   g_clear_pointer (&options->destination_ctx, skopos_context_unref);
-  options->destination_ctx = ctx ? skopos_context_ref (ctx) : NULL;
+  options->destination_ctx = ctx ? skopos_context_ref (ctx) : skopos_context_new ();
 }
 
 void
@@ -880,14 +882,12 @@ copy_once (SkoposImageReference *dest_ref, SkoposImageReference *src_ref,
   return ok;
 }
 
-static gboolean
-is_retryable (const GError *error)
+/* Hands the copy's retry count to a context that does not say one itself. */
+static void
+apply_retry_times (SkoposContext *ctx, guint times)
 {
-  return g_error_matches (error, SKOPOS_ERROR, SKOPOS_ERROR_RETRYABLE)
-         || g_error_matches (error, SKOPOS_ERROR, SKOPOS_ERROR_CONNECTION)
-         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
-         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED)
-         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE);
+  if (ctx != NULL && times > 0 && !skopos_context_has (ctx, SKOPOS_CONTEXT_RETRY_TIMES))
+    skopos_context_set_int (ctx, SKOPOS_CONTEXT_RETRY_TIMES, times);
 }
 
 gboolean
@@ -905,24 +905,11 @@ skopos_copy_image (SkoposPolicy *policy, SkoposImageReference *dest, SkoposImage
   if (!skopos_policy_check_image (policy, src, error))
     return FALSE;
 
-  gint64 delay_ms = skopos_context_get_int (options->source_ctx, SKOPOS_CONTEXT_RETRY_DELAY_MS,
-                                            1000);
-  for (guint attempt = 0;; attempt++)
-    {
-      g_autoptr (GError) local_error = NULL;
-      if (copy_once (dest, src, options, out_manifest_digest, cancellable, &local_error))
-        return TRUE;
+  /* Retries happen where failures happen: a transport that talks to a server retries
+   * the one request that failed (and resumes a cut-off blob), so the copy itself is
+   * not run again; running it again as well would multiply the attempts. */
+  apply_retry_times (options->source_ctx, options->retry_times);
+  apply_retry_times (options->destination_ctx, options->retry_times);
 
-      if (attempt >= options->retry_times || !is_retryable (local_error)
-          || g_cancellable_is_cancelled (cancellable))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-
-      g_debug ("copy attempt %u failed (%s); retrying in %" G_GINT64_FORMAT " ms", attempt + 1,
-               local_error->message, delay_ms);
-      g_usleep (delay_ms * 1000);
-      delay_ms *= 2;
-    }
+  return copy_once (dest, src, options, out_manifest_digest, cancellable, error);
 }

@@ -58,6 +58,9 @@ SKOPOS_API void skopos_copy_options_set_preserve_digests (SkoposCopyOptions *opt
                                                           gboolean preserve);
 SKOPOS_API void skopos_copy_options_set_remove_signatures (SkoposCopyOptions *options,
                                                            gboolean remove);
+/* How many times transports retry a request that failed for a transient reason;
+ * sets SKOPOS_CONTEXT_RETRY_TIMES on the source and destination contexts that do not
+ * set it themselves. The copy as a whole is not repeated. */
 SKOPOS_API void skopos_copy_options_set_retry_times (SkoposCopyOptions *options, guint times);
 SKOPOS_API void skopos_copy_options_set_progress (SkoposCopyOptions *options,
                                                   SkoposCopyProgressFunc func, gpointer user_data);

@@ -101,7 +101,9 @@ docker_dest_supported_manifest_types (gpointer handle)
 static SkoposLayerCompressionPolicy
 docker_dest_desired_layer_compression (gpointer handle)
 {
-  return SKOPOS_LAYER_COMPRESSION_PRESERVE;
+  /* Registries serve layers over the network: uncompressed ones are compressed on the
+   * way, as skopeo does (already compressed ones stay as they are). */
+  return SKOPOS_LAYER_COMPRESSION_COMPRESS;
 }
 
 static gboolean

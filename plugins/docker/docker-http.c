@@ -197,6 +197,34 @@ trace_enabled (void)
   return value == 2;
 }
 
+/* A trace line with any credential cut off. Header names are looked for anywhere in
+ * the line, not only at its start: over HTTP/2 libcurl logs request headers inside
+ * its own text ("h2h3 [authorization: Basic ...]"). In what we send, a "Basic" or
+ * "Bearer" credential is cut wherever it appears. */
+static char *
+redact_trace_line (const char *line, gboolean outgoing)
+{
+  static const char *const secret_headers[] = { "authorization", "cookie" };
+  static const char *const secret_schemes[] = { "basic ", "bearer " };
+  g_autofree char *lower = g_ascii_strdown (line, -1);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (secret_headers); i++)
+    {
+      const char *hit = strstr (lower, secret_headers[i]);
+      if (hit != NULL)
+        return g_strdup_printf ("%.*s: <redacted>", (int) (hit - lower + strlen (secret_headers[i])),
+                                line);
+    }
+  for (gsize i = 0; outgoing && i < G_N_ELEMENTS (secret_schemes); i++)
+    {
+      const char *hit = strstr (lower, secret_schemes[i]);
+      if (hit != NULL)
+        return g_strdup_printf ("%.*s<redacted>", (int) (hit - lower + strlen (secret_schemes[i])),
+                                line);
+    }
+  return g_strdup (line);
+}
+
 static int
 trace_cb (CURL *handle, curl_infotype type, char *data, size_t size, void *userptr)
 {
@@ -223,16 +251,8 @@ trace_cb (CURL *handle, curl_infotype type, char *data, size_t size, void *userp
       g_strchomp (lines[i]);
       if (*lines[i] == '\0')
         continue;
-      const char *colon = strchr (lines[i], ':');
-      gsize name_len = colon != NULL ? (gsize) (colon - lines[i]) : 0;
-      if (name_len > 0
-          && (g_ascii_strncasecmp (lines[i], "authorization", name_len) == 0
-              || g_ascii_strncasecmp (lines[i], "proxy-authorization", name_len) == 0
-              || g_ascii_strncasecmp (lines[i], "cookie", name_len) == 0
-              || g_ascii_strncasecmp (lines[i], "set-cookie", name_len) == 0))
-        g_debug ("%s %.*s: <redacted>", prefix, (int) name_len, lines[i]);
-      else
-        g_debug ("%s %s", prefix, lines[i]);
+      g_autofree char *safe = redact_trace_line (lines[i], type != CURLINFO_HEADER_IN);
+      g_debug ("%s %s", prefix, safe);
     }
   return 0;
 }

@@ -408,6 +408,14 @@ START_TEST (test_auth_creds_store)
   expect_creds (NULL, "store.example/x", "su", "ss");
   /* Not in the store: the file's own entry. */
   expect_creds (NULL, "file.example/x", "fu", "fp");
+
+  /* A credsStore whose helper is gone (Docker Desktop's, left behind) holds nothing:
+   * anonymous access goes on, and the file's own entries still count. */
+  g_autofree char *gone = g_strdup_printf (
+      "{\"auths\": {\"file.example\": {\"auth\": \"%s\"}}, \"credsStore\": \"gone\"}", a);
+  write_file ("home/.docker/config.json", gone);
+  expect_creds (NULL, "anon.example/x", NULL, NULL);
+  expect_creds (NULL, "file.example/x", "fu", "fp");
 }
 END_TEST
 
