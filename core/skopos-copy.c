@@ -262,7 +262,8 @@ copy_blob_as_is (CopyRun *run, const SkoposDescriptor *desc, gboolean is_config,
   if (reused)
     {
       g_debug ("blob %s: the destination has it", desc->digest);
-      report (run, SKOPOS_COPY_EVENT_SKIPPED_BLOB, desc->digest);
+      report (run, is_config ? SKOPOS_COPY_EVENT_SKIPPED_CONFIG : SKOPOS_COPY_EVENT_SKIPPED_BLOB,
+              desc->digest);
       return TRUE;
     }
 
@@ -625,7 +626,7 @@ convert_and_copy_config (CopyRun *run, const SkoposManifest *manifest, const cha
                                                   run->cancellable, error))
     return NULL;
   if (reused)
-    report (run, SKOPOS_COPY_EVENT_SKIPPED_BLOB, desc->digest);
+    report (run, SKOPOS_COPY_EVENT_SKIPPED_CONFIG, desc->digest);
   else
     {
       report (run, SKOPOS_COPY_EVENT_COPYING_CONFIG, desc->digest);

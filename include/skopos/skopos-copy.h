@@ -31,6 +31,7 @@ typedef enum
   SKOPOS_COPY_EVENT_GETTING_LIST_SIGNATURES,
   SKOPOS_COPY_EVENT_COPYING_LIST,          /* subject: the number of images */
   SKOPOS_COPY_EVENT_WRITING_MANIFEST_LIST,
+  SKOPOS_COPY_EVENT_SKIPPED_CONFIG, /* subject: digest; the destination had it */
 } SkoposCopyEvent;
 
 typedef void (*SkoposCopyProgressFunc) (SkoposCopyEvent event, const char *subject,

@@ -70,6 +70,19 @@ docker_destination_open (gpointer handle, SkoposContext *ctx, GCancellable *canc
                          gpointer *out_destination, GError **error)
 {
   DockerReference *ref = handle;
+
+  /* Reading name:tag@digest goes by the digest; writing it would silently create no
+   * tag, so it is refused. */
+  if (skopos_docker_reference_get_tag (ref->ref) != NULL
+      && skopos_docker_reference_get_digest (ref->ref) != NULL)
+    {
+      g_autofree char *name = skopos_docker_reference_to_string (ref->ref);
+      return skopos_throw (error, SKOPOS_ERROR_INVALID_REFERENCE,
+                           "cannot write to '%s': a destination takes a tag or a digest, not "
+                           "both",
+                           name);
+    }
+
   gboolean insecure = FALSE;
   if (!docker_push_target_check (ctx, ref->ref, &insecure, error))
     return FALSE;

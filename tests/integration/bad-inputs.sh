@@ -319,4 +319,10 @@ expect_fail "copy into a non-image folder" any "$TMP/precious" \
   sk copy "oci:$SAMPLE:latest" "dir:$TMP/precious"
 unchanged "$TMP/precious"
 
+step "a registry destination with both a tag and a digest is refused before any request"
+# Port 9 (discard) on loopback: nothing listens there, and the refusal must come first.
+expect_fail "push to name:tag@digest" 1 "not both" \
+  sk copy "oci:$SAMPLE:latest" \
+  "docker://127.0.0.1:9/ns/img:t@sha256:$(printf '%064d' 0)"
+
 echo "bad-inputs: all checks passed"

@@ -60,6 +60,8 @@ report_progress (SkoposCopyEvent event, const char *subject, gpointer user_data)
       fprintf (stderr, "Copying blob %s skipped: already exists\n", subject);
       break;
     case SKOPOS_COPY_EVENT_COPYING_CONFIG:
+    case SKOPOS_COPY_EVENT_SKIPPED_CONFIG:
+      /* skopeo prints the config line whether or not the destination had it. */
       fprintf (stderr, "Copying config %s\n", subject);
       break;
     case SKOPOS_COPY_EVENT_WRITING_MANIFEST:
