@@ -1,9 +1,9 @@
 /* skopos-context.c: typed key/value settings for one side of an operation.
  *
- * Values are GVariants (string lists: string vectors) keyed by name, so the CLI can pass a new option to a transport
- * without either side's structs changing. A getter asked for the wrong type treats
- * the key as unset: options are set by the CLI, and a type slip there must not crash
- * a transport.
+ * Values are GVariants (string lists: string vectors) keyed by name, so the CLI can pass a new
+ * option to a transport without either side's structs changing. A getter asked for the wrong type
+ * treats the key as unset: options are set by the CLI, and a type slip there must not crash a
+ * transport.
  *
  * SPDX-License-Identifier: Apache-2.0
  */

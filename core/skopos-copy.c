@@ -231,8 +231,8 @@ choose_manifest_type (CopyRun *run, const SkoposManifest *manifest, GError **err
                                   manifest->media_type);
       return NULL;
     }
-  skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED, "the destination does not accept manifest type %s",
-                manifest->media_type);
+  skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
+                "the destination does not accept manifest type %s", manifest->media_type);
   return NULL;
 }
 

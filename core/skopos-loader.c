@@ -34,7 +34,8 @@
 #include "skopos-private.h"
 
 /* Sizes as ABI 1.0 defined them: the smallest a module may declare. */
-#define MIN_DESCRIPTOR_SIZE (offsetof (SkoposTransportDescriptor, destination_ops) + sizeof (gpointer))
+#define MIN_DESCRIPTOR_SIZE                                                                        \
+  (offsetof (SkoposTransportDescriptor, destination_ops) + sizeof (gpointer))
 #define MIN_REFERENCE_OPS_SIZE (offsetof (SkoposReferenceOps, free) + sizeof (gpointer))
 #define MIN_SOURCE_OPS_SIZE (offsetof (SkoposSourceOps, free) + sizeof (gpointer))
 #define MIN_DESTINATION_OPS_SIZE (offsetof (SkoposDestinationOps, free) + sizeof (gpointer))
@@ -430,7 +431,8 @@ scan_module_names_locked (void)
       const char *file;
       while ((file = g_dir_read_name (dir)) != NULL)
         {
-          if (!g_str_has_prefix (file, SKOPOS_TRANSPORT_FILE_PREFIX) || !g_str_has_suffix (file, suffix))
+          if (!g_str_has_prefix (file, SKOPOS_TRANSPORT_FILE_PREFIX)
+              || !g_str_has_suffix (file, suffix))
             continue;
           gsize prefix_len = strlen (SKOPOS_TRANSPORT_FILE_PREFIX);
           g_autofree char *name = g_strndup (file + prefix_len,

@@ -211,7 +211,8 @@ skopos_image_reference_list_tags (SkoposImageReference *ref, SkoposContext *ctx,
                                   GCancellable *cancellable, GError **error)
 {
   SkoposTransport *transport = ref->transport;
-  if (!(transport->desc.flags & SKOPOS_TRANSPORT_CAN_LIST_TAGS) || transport->desc.list_tags == NULL)
+  if (!(transport->desc.flags & SKOPOS_TRANSPORT_CAN_LIST_TAGS)
+      || transport->desc.list_tags == NULL)
     {
       not_supported (error, transport, "listing tags");
       return NULL;
@@ -322,7 +323,8 @@ skopos_image_source_get_blob (SkoposImageSource *src, const char *digest, gint64
   if (size >= 0 && reported_size >= 0 && size != reported_size)
     {
       skopos_throw (error, SKOPOS_ERROR_SIZE_MISMATCH,
-                    "blob %s has %" G_GINT64_FORMAT " bytes, but the manifest says %" G_GINT64_FORMAT,
+                    "blob %s has %" G_GINT64_FORMAT
+                    " bytes, but the manifest says %" G_GINT64_FORMAT,
                     digest, reported_size, size);
       return NULL;
     }

@@ -55,7 +55,9 @@ SKOPOS_API void skopos_context_set_strv (SkoposContext *ctx, const char *key,
 SKOPOS_API const char *skopos_context_get_string (SkoposContext *ctx, const char *key);
 SKOPOS_API gboolean skopos_context_get_boolean (SkoposContext *ctx, const char *key,
                                                 gboolean default_value);
-SKOPOS_API gint64 skopos_context_get_int (SkoposContext *ctx, const char *key, gint64 default_value);
+SKOPOS_API gint64 skopos_context_get_int (SkoposContext *ctx,
+                                          const char *key,
+                                          gint64 default_value);
 SKOPOS_API const char *const *skopos_context_get_strv (SkoposContext *ctx, const char *key);
 SKOPOS_API gboolean skopos_context_has (SkoposContext *ctx, const char *key);
 

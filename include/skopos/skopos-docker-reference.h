@@ -54,8 +54,8 @@ SKOPOS_API SkoposDockerReference *
 skopos_docker_reference_with_default_tag (const SkoposDockerReference *ref);
 
 /* A copy with the tag replaced (or removed with NULL); the digest is kept. */
-SKOPOS_API SkoposDockerReference *skopos_docker_reference_with_tag (const SkoposDockerReference *ref,
-                                                                    const char *tag);
+SKOPOS_API SkoposDockerReference *
+skopos_docker_reference_with_tag (const SkoposDockerReference *ref, const char *tag);
 
 /* Checks a tag on its own: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
 SKOPOS_API gboolean skopos_docker_tag_validate (const char *tag, GError **error);

@@ -64,6 +64,7 @@ SKOPOS_API gboolean skopos_throw (GError **error, SkoposErrorEnum code, const ch
     G_GNUC_PRINTF (3, 4);
 
 /* Prefixes an already-set error with context ("Reading 'x': ") and evaluates to FALSE. */
-SKOPOS_API gboolean skopos_prefix_error (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+SKOPOS_API gboolean skopos_prefix_error (GError **error, const char *format, ...)
+    G_GNUC_PRINTF (2, 3);
 
 G_END_DECLS

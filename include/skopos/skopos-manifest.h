@@ -12,7 +12,8 @@
 G_BEGIN_DECLS
 
 #define SKOPOS_MEDIA_TYPE_DOCKER_V2S1 "application/vnd.docker.distribution.manifest.v1+json"
-#define SKOPOS_MEDIA_TYPE_DOCKER_V2S1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
+#define SKOPOS_MEDIA_TYPE_DOCKER_V2S1_SIGNED                                                       \
+  "application/vnd.docker.distribution.manifest.v1+prettyjws"
 #define SKOPOS_MEDIA_TYPE_DOCKER_V2S2 "application/vnd.docker.distribution.manifest.v2+json"
 #define SKOPOS_MEDIA_TYPE_DOCKER_V2_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define SKOPOS_MEDIA_TYPE_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
@@ -22,7 +23,8 @@ G_BEGIN_DECLS
 #define SKOPOS_MEDIA_TYPE_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar"
 #define SKOPOS_MEDIA_TYPE_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
 #define SKOPOS_MEDIA_TYPE_DOCKER_LAYER_ZSTD "application/vnd.docker.image.rootfs.diff.tar.zstd"
-#define SKOPOS_MEDIA_TYPE_DOCKER_FOREIGN_LAYER "application/vnd.docker.image.rootfs.foreign.diff.tar"
+#define SKOPOS_MEDIA_TYPE_DOCKER_FOREIGN_LAYER                                                     \
+  "application/vnd.docker.image.rootfs.foreign.diff.tar"
 #define SKOPOS_MEDIA_TYPE_DOCKER_FOREIGN_LAYER_GZIP \
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 #define SKOPOS_MEDIA_TYPE_OCI_CONFIG "application/vnd.oci.image.config.v1+json"

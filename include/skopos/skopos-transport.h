@@ -159,12 +159,14 @@ SKOPOS_API SkoposImageSource *skopos_image_source_ref (SkoposImageSource *src);
 
 /* ---- Destinations ------------------------------------------------------------- */
 
-SKOPOS_API SkoposImageReference *skopos_image_destination_get_reference (SkoposImageDestination *dest);
+SKOPOS_API SkoposImageReference *
+skopos_image_destination_get_reference (SkoposImageDestination *dest);
 /* nullable: any type */
 SKOPOS_API const char *const *skopos_image_destination_get_supported_manifest_types (
     SkoposImageDestination *dest);
 SKOPOS_API gboolean skopos_image_destination_supports_lists (SkoposImageDestination *dest);
-SKOPOS_API int skopos_image_destination_get_desired_layer_compression (SkoposImageDestination *dest);
+SKOPOS_API int
+skopos_image_destination_get_desired_layer_compression (SkoposImageDestination *dest);
 SKOPOS_API gboolean skopos_image_destination_accepts_foreign_layers (SkoposImageDestination *dest);
 SKOPOS_API gboolean skopos_image_destination_supports_signatures (SkoposImageDestination *dest);
 

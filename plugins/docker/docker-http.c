@@ -212,7 +212,7 @@ redact_trace_line (const char *line, gboolean outgoing)
     {
       const char *hit = strstr (lower, secret_headers[i]);
       if (hit != NULL)
-        return g_strdup_printf ("%.*s: <redacted>", (int) (hit - lower + strlen (secret_headers[i])),
+        return g_strdup_printf ("%.*s: <redacted>", (int)(hit - lower + strlen (secret_headers[i])),
                                 line);
     }
   for (gsize i = 0; outgoing && i < G_N_ELEMENTS (secret_schemes); i++)

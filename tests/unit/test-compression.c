@@ -45,8 +45,8 @@ round_trip (SkoposCompression compression)
   ck_assert_int_eq (skopos_compression_detect (p, len), compression);
 
   g_autoptr (GInputStream) packed_stream = g_memory_input_stream_new_from_bytes (packed);
-  g_autoptr (GInputStream) unpacker = skopos_compression_auto_decompress_stream (packed_stream, NULL,
-                                                                                 &error);
+  g_autoptr (GInputStream) unpacker
+      = skopos_compression_auto_decompress_stream (packed_stream, NULL, &error);
   skopos_assert_no_error (error);
   g_autoptr (GBytes) back = slurp (unpacker, &error);
   skopos_assert_no_error (error);
@@ -86,7 +86,8 @@ START_TEST (test_compression_corrupt_input_fails)
 {
   static const guint8 bad_gzip[] = { 0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x03,
                                      0xff, 0xff, 0xff, 0xff };
-  g_autoptr (GInputStream) base = g_memory_input_stream_new_from_data (bad_gzip, sizeof bad_gzip, NULL);
+  g_autoptr (GInputStream) base
+      = g_memory_input_stream_new_from_data (bad_gzip, sizeof bad_gzip, NULL);
   g_autoptr (GInputStream) s = skopos_compression_decompress_stream (base, SKOPOS_COMPRESSION_GZIP,
                                                                      NULL);
   g_autoptr (GError) error = NULL;
