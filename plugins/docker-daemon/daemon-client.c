@@ -319,7 +319,13 @@ status_failed (DaemonClient *client, long status, GByteArray *body, const char *
                GError **error)
 {
   g_autofree char *message = error_message (body);
-  return skopos_throw (error, status == 404 ? SKOPOS_ERROR_NOT_FOUND : SKOPOS_ERROR_DENIED,
+
+  /* Docker 20.10 answers an export of an image ID it does not have with 500 and a
+   * "no such file or directory" from its layer store, not 404. */
+  gboolean missing = status == 404
+                     || (status == 500 && strstr (message, "no such file or directory") != NULL
+                         && strstr (message, "failed to get digest") != NULL);
+  return skopos_throw (error, missing ? SKOPOS_ERROR_NOT_FOUND : SKOPOS_ERROR_DENIED,
                        "%s: the Docker daemon at %s answered %ld: %s", what, client->host, status,
                        *message ? message : "(no message)");
 }

@@ -112,6 +112,13 @@ fails_with "a sha512 ID is refused" "only sha256" \
   sk inspect --daemon-host "$DH" "docker-daemon:sha512:$(printf '%0128d' 0)"
 fails_with "an image the daemon lacks is not found" "example.com/none:1" \
   sk inspect --daemon-host "$DH" docker-daemon:example.com/none:1
+# "Does not exist" is exit status 2, by name and by image ID alike.
+for missing in example.com/none:1 "sha256:$(printf '1%.0s' $(seq 64))"; do
+  rc=0
+  sk inspect --daemon-host "$DH" "docker-daemon:$missing" > /dev/null 2>&1 || rc=$?
+  [ "$rc" -eq 2 ] || fail "inspect docker-daemon:$missing: exit status $rc, expected 2"
+  ok "a missing $missing exits 2"
+done
 
 # ---- docker-archive -> docker-daemon -> docker-archive ----------------------------------
 step "docker-archive -> docker-daemon -> docker-archive"
