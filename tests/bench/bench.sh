@@ -121,6 +121,9 @@ measure ()
   printf '%-34s %10s %9s MiB\n' "$name" "${best}s" "$((rss / 1024))"
 }
 
+# An uncompressed copy of the image, to measure compressing on the way (dir -> oci).
+"$SKOPOS" --policy "$policy" copy -q --dest-decompress "oci:$src:bench" "dir:$tmp/plain"
+
 printf '%-34s %10s %13s\n' "case (best of $runs)" "wall" "peak RSS"
 for tool in skopos skopeo; do
   if [ "$tool" = skopos ]; then cli=$SKOPOS; else cli=$(command -v skopeo); fi
@@ -128,6 +131,8 @@ for tool in skopos skopeo; do
     "oci:$src:bench" "oci:$tmp/dest:bench"
   measure "$tool copy oci -> dir" "$runs" "$cli" --policy "$policy" copy \
     "oci:$src:bench" "dir:$tmp/dest"
+  measure "$tool copy dir (plain) -> oci (gzip)" "$runs" "$cli" --policy "$policy" copy \
+    "dir:$tmp/plain" "oci:$tmp/dest:bench"
   measure "$tool inspect (best of $inspect_runs)" "$inspect_runs" "$cli" inspect "oci:$src:bench"
   measure "$tool inspect --raw" "$inspect_runs" "$cli" inspect --raw "oci:$src:bench"
 done
