@@ -272,14 +272,22 @@ skopos_compression_auto_decompress_stream (GInputStream *base, GCancellable *can
 {
   /* Peek without consuming: a buffered stream lets the bytes be read again. */
   g_autoptr (GInputStream) buffered = g_buffered_input_stream_new (base);
-  gssize filled = g_buffered_input_stream_fill (G_BUFFERED_INPUT_STREAM (buffered), 4,
-                                                cancellable, error);
-  if (filled < 0)
-    return NULL;
+  GBufferedInputStream *peeker = G_BUFFERED_INPUT_STREAM (buffered);
+
+  /* A fill may bring fewer bytes than asked (a network stream hands out what it
+   * has): keep filling until the magic numbers are in or the stream ends. */
+  while (g_buffered_input_stream_get_available (peeker) < 4)
+    {
+      gssize filled = g_buffered_input_stream_fill (
+          peeker, 4 - g_buffered_input_stream_get_available (peeker), cancellable, error);
+      if (filled < 0)
+        return NULL;
+      if (filled == 0)
+        break;
+    }
 
   gsize available = 0;
-  const guint8 *peek = g_buffered_input_stream_peek_buffer (G_BUFFERED_INPUT_STREAM (buffered),
-                                                            &available);
+  const guint8 *peek = g_buffered_input_stream_peek_buffer (peeker, &available);
   SkoposCompression compression = skopos_compression_detect (peek, available);
   return skopos_compression_decompress_stream (buffered, compression, error);
 }

@@ -325,6 +325,18 @@ copy_blob_recompressed (CopyRun *run, const SkoposDescriptor *desc, SkoposCompre
                                                           run->cancellable, error);
   if (tmp_path == NULL)
     {
+      /* Corrupt bytes usually make the decompressor fail before the source's own
+       * check runs; reading the rest tells whether the blob was simply bad, which is
+       * what the user needs to hear. */
+      g_autoptr (GError) source_error = NULL;
+      if (!drain (source, run->cancellable, &source_error)
+          && (g_error_matches (source_error, SKOPOS_ERROR, SKOPOS_ERROR_DIGEST_MISMATCH)
+              || g_error_matches (source_error, SKOPOS_ERROR, SKOPOS_ERROR_SIZE_MISMATCH)))
+        {
+          g_clear_error (error);
+          g_propagate_error (error, g_steal_pointer (&source_error));
+          return FALSE;
+        }
       if (error != NULL && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
         {
           g_clear_error (error);
@@ -515,28 +527,31 @@ copy_layers (CopyRun *run, SkoposManifest *manifest, GError **error)
 
 /* ---- images ------------------------------------------------------------------- */
 
-static gboolean
-copy_signatures (CopyRun *run, const char *instance_digest, gboolean manifest_changed,
-                 const char *dest_instance_digest, GError **error)
+/* The signatures to copy (empty with --remove-signatures), read before anything is
+ * written: a destination that cannot store them must fail the copy before it
+ * publishes anything (a registry's manifest PUT is visible at once). */
+static GPtrArray *
+read_signatures (CopyRun *run, const char *instance_digest, GError **error)
 {
   if (run->options->remove_signatures)
-    return TRUE;
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
 
   g_autoptr (GPtrArray) signatures = skopos_image_source_get_signatures (
       run->src, instance_digest, run->cancellable, error);
   if (signatures == NULL)
-    return FALSE;
-  if (signatures->len == 0)
-    return TRUE;
+    return NULL;
 
-  if (manifest_changed)
-    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                         "the image has signatures, but copying it changes its manifest, which "
-                         "would invalidate them; use --remove-signatures to copy without them");
-
-  report (run, SKOPOS_COPY_EVENT_STORING_SIGNATURES, NULL);
-  return skopos_image_destination_put_signatures (run->dest, signatures, dest_instance_digest,
-                                                  run->cancellable, error);
+  if (signatures->len > 0 && !skopos_image_destination_supports_signatures (run->dest))
+    {
+      g_autofree char *name = skopos_image_reference_to_string (
+          skopos_image_destination_get_reference (run->dest));
+      skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
+                    "the image has signatures, but %s cannot store them; use "
+                    "--remove-signatures to copy without them",
+                    name);
+      return NULL;
+    }
+  return g_steal_pointer (&signatures);
 }
 
 /* Writes @bytes as a manifest and describes what was written. */
@@ -647,6 +662,9 @@ copy_single_image (CopyRun *run, GBytes *raw, const char *media_type,
                    GError **error)
 {
   report (run, SKOPOS_COPY_EVENT_GETTING_SIGNATURES, NULL);
+  g_autoptr (GPtrArray) signatures = read_signatures (run, instance_digest, error);
+  if (signatures == NULL)
+    return FALSE;
 
   g_autoptr (SkoposManifest) manifest = skopos_manifest_parse (raw, media_type, error);
   if (manifest == NULL)
@@ -691,10 +709,20 @@ copy_single_image (CopyRun *run, GBytes *raw, const char *media_type,
                          "given",
                          target_type);
 
+  if (changed && signatures->len > 0)
+    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
+                         "the image has signatures, but copying it changes its manifest, which "
+                         "would invalidate them; use --remove-signatures to copy without them");
+
   if (!put_manifest (run, output, target_type, as_instance, out, error))
     return FALSE;
 
-  return copy_signatures (run, instance_digest, changed, as_instance ? out->digest : NULL, error);
+  if (signatures->len == 0)
+    return TRUE;
+  report (run, SKOPOS_COPY_EVENT_STORING_SIGNATURES, NULL);
+  return skopos_image_destination_put_signatures (run->dest, signatures,
+                                                  as_instance ? out->digest : NULL,
+                                                  run->cancellable, error);
 }
 
 static gboolean copy_list (CopyRun *run, GBytes *raw, const char *media_type,

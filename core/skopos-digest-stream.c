@@ -141,7 +141,11 @@ const char *
 skopos_digest_input_stream_get_digest (GInputStream *stream)
 {
   g_return_val_if_fail (SKOPOS_IS_DIGEST_INPUT_STREAM (stream), NULL);
-  return SKOPOS_DIGEST_INPUT_STREAM (stream)->final_digest;
+
+  /* Only a stream that reached its end and passed its checks has a digest: the core
+   * relies on this to refuse a blob whose failing last read was swallowed. */
+  SkoposDigestInputStream *self = SKOPOS_DIGEST_INPUT_STREAM (stream);
+  return self->verified ? self->final_digest : NULL;
 }
 
 gint64

@@ -318,6 +318,12 @@ skopos_image_source_get_blob (SkoposImageSource *src, const char *digest, gint64
   if (!src->ref->transport->source_ops.get_blob (src->handle, &info, &raw, &reported_size,
                                                  cancellable, error))
     return NULL;
+  if (raw == NULL)
+    {
+      skopos_throw (error, SKOPOS_ERROR_FAILED, "transport '%s' returned no stream for blob %s",
+                    src->ref->transport->name, digest);
+      return NULL;
+    }
 
   gint64 expected = size >= 0 ? size : reported_size;
   if (size >= 0 && reported_size >= 0 && size != reported_size)
@@ -350,12 +356,25 @@ skopos_image_source_read_blob (SkoposImageSource *src, const char *digest, gint6
   if (stream == NULL)
     return NULL;
 
-  g_autoptr (GOutputStream) memory = g_memory_output_stream_new_resizable ();
-  if (g_output_stream_splice (memory, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE
-                                              | G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                              cancellable, error) < 0)
+  /* Read in steps, so that a source that does not say the size cannot make us hold
+   * an unbounded "config" in memory. */
+  g_autoptr (GByteArray) data = g_byte_array_new ();
+  guint8 buffer[16384];
+  gssize n;
+  while ((n = g_input_stream_read (stream, buffer, sizeof buffer, cancellable, error)) > 0)
+    {
+      if (data->len + (gsize) n > MAX_SMALL_BLOB_SIZE)
+        {
+          skopos_throw (error, SKOPOS_ERROR_INVALID_DATA,
+                        "blob %s is too large to read whole (over %d bytes)", digest,
+                        MAX_SMALL_BLOB_SIZE);
+          return NULL;
+        }
+      g_byte_array_append (data, buffer, n);
+    }
+  if (n < 0)
     return NULL;
-  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+  return g_byte_array_free_to_bytes (g_steal_pointer (&data));
 }
 
 GPtrArray *

@@ -55,8 +55,8 @@ SKOPOS_API GInputStream *skopos_digest_input_stream_new (GInputStream *base,
                                                          const char *expected_digest,
                                                          gint64 expected_size);
 
-/* After the end was reached: the digest of everything read ("alg:hex"), or NULL
- * before the end. */
+/* After the end was reached and every check passed: the digest of everything read
+ * ("alg:hex"); NULL before the end or after a failed check. */
 SKOPOS_API const char *skopos_digest_input_stream_get_digest (GInputStream *stream);
 SKOPOS_API gint64 skopos_digest_input_stream_get_bytes_read (GInputStream *stream);
 

@@ -127,6 +127,9 @@ absent "$TMP/d1"
 expect_fail "copy oci -> dir with a corrupt layer" 1 "${layer2#sha256:}" \
   sk copy "oci:$TMP/bad:latest" "dir:$TMP/d1"
 absent "$TMP/d1"
+expect_fail "decompressing a corrupt layer reports the digest" 1 "digest mismatch" \
+  sk copy --dest-decompress "oci:$TMP/bad:latest" "dir:$TMP/d1"
+absent "$TMP/d1"
 cp -r "$TMP/bad" "$TMP/bad-layer"
 
 step "a config whose bytes do not match its digest"
@@ -318,6 +321,16 @@ snapshot "$TMP/precious"
 expect_fail "copy into a non-image folder" any "$TMP/precious" \
   sk copy "oci:$SAMPLE:latest" "dir:$TMP/precious"
 unchanged "$TMP/precious"
+
+step "signatures a destination cannot store fail the copy before anything is written"
+run_ok "make a dir: image" sk copy "oci:$SAMPLE:latest" "dir:$TMP/signed"
+printf 'not really a signature' > "$TMP/signed/signature-1"
+expect_fail "copy a signed image to oci:" 1 "--remove-signatures" \
+  sk copy "dir:$TMP/signed" "oci:$TMP/d1:t"
+absent "$TMP/d1"
+run_ok "the same copy with --remove-signatures" \
+  sk copy --remove-signatures "dir:$TMP/signed" "oci:$TMP/d1:t"
+rm -rf "$TMP/d1"
 
 step "a registry destination with both a tag and a digest is refused before any request"
 # Port 9 (discard) on loopback: nothing listens there, and the refusal must come first.
