@@ -364,7 +364,9 @@ send_simple (DockerClient *client, const DockerHttpRequest *req, DockerResponse 
       if (attempt < retry_limit (client, resp->status))
         {
           guint wait = retry_wait_ms (client, resp, attempt);
-          g_debug ("%s %s: %ld, trying again in %u ms", req->method, req->url, resp->status, wait);
+          g_autofree char *safe_url = docker_url_redact (req->url);
+          g_debug ("%s %s: %ld, trying again in %u ms", req->method, safe_url, resp->status,
+                   wait);
           if (!sleep_ms (wait, cancellable, error))
             return FALSE;
           continue;
@@ -782,14 +784,17 @@ client_send (DockerClient *client, const DockerClientRequest *req, gboolean stre
           force_token = TRUE;
           g_free (extra_scope);
           extra_scope = insufficient_scope (resp);
-          g_debug ("%s %s: 401, asking for a new token", req->method, url);
+          g_autofree char *safe_url = docker_url_redact (url);
+          g_debug ("%s %s: 401, asking for a new token", req->method, safe_url);
           continue;
         }
 
       if (attempt < retry_limit (client, resp->status) && replayable)
         {
           guint wait = retry_wait_ms (client, resp, attempt);
-          g_debug ("%s %s: %ld, trying again in %u ms", req->method, url, resp->status, wait);
+          g_autofree char *safe_url = docker_url_redact (url);
+          g_debug ("%s %s: %ld, trying again in %u ms", req->method, safe_url, resp->status,
+                   wait);
           if (!sleep_ms (wait, cancellable, error))
             return FALSE;
           attempt++;

@@ -70,7 +70,9 @@ global_init_once (gpointer data)
     return GINT_TO_POINTER (FALSE);
   curl_share_setopt (share, CURLSHOPT_LOCKFUNC, share_lock);
   curl_share_setopt (share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-  curl_share_setopt (share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  /* Not CURL_LOCK_DATA_CONNECT: libcurl does not support sharing connections between
+   * threads, and layers transfer from several threads at once. Connections are
+   * reused through the handle pools below instead. */
   curl_share_setopt (share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   curl_share_setopt (share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 
@@ -84,6 +86,72 @@ global_init_once (gpointer data)
       curl_easy_cleanup (probe);
     }
   return GINT_TO_POINTER (TRUE);
+}
+
+/* Idle handles, kept for their connection caches: an easy handle keeps its
+ * connections through curl_easy_reset(), and a multi handle keeps those of the
+ * transfers it ran. Each handle is used by one transfer, so one thread, at a time. */
+#define MAX_IDLE_HANDLES 8
+
+static GMutex pool_lock;
+static GPtrArray *idle_easy;
+static GPtrArray *idle_multi;
+
+static gpointer
+pool_take (GPtrArray **pool)
+{
+  gpointer handle = NULL;
+  g_mutex_lock (&pool_lock);
+  if (*pool != NULL && (*pool)->len > 0)
+    handle = g_ptr_array_steal_index_fast (*pool, (*pool)->len - 1);
+  g_mutex_unlock (&pool_lock);
+  return handle;
+}
+
+/* Returns FALSE when the pool is full and the caller must free @handle. */
+static gboolean
+pool_give (GPtrArray **pool, gpointer handle)
+{
+  gboolean kept = FALSE;
+  g_mutex_lock (&pool_lock);
+  if (*pool == NULL)
+    *pool = g_ptr_array_new ();
+  if ((*pool)->len < MAX_IDLE_HANDLES)
+    {
+      g_ptr_array_add (*pool, handle);
+      kept = TRUE;
+    }
+  g_mutex_unlock (&pool_lock);
+  return kept;
+}
+
+static CURL *
+easy_acquire (void)
+{
+  CURL *easy = pool_take (&idle_easy);
+  return easy != NULL ? easy : curl_easy_init ();
+}
+
+static void
+easy_release (CURL *easy)
+{
+  curl_easy_reset (easy);
+  if (!pool_give (&idle_easy, easy))
+    curl_easy_cleanup (easy);
+}
+
+static CURLM *
+multi_acquire (void)
+{
+  CURLM *multi = pool_take (&idle_multi);
+  return multi != NULL ? multi : curl_multi_init ();
+}
+
+static void
+multi_release (CURLM *multi)
+{
+  if (!pool_give (&idle_multi, multi))
+    curl_multi_cleanup (multi);
 }
 
 gboolean
@@ -290,10 +358,11 @@ transfer_free (Transfer *t)
   if (t->multi != NULL && t->easy != NULL)
     curl_multi_remove_handle (t->multi, t->easy);
   if (t->easy != NULL)
-    curl_easy_cleanup (t->easy);
+    easy_release (t->easy);
   if (t->multi != NULL)
-    curl_multi_cleanup (t->multi);
+    multi_release (t->multi);
   curl_slist_free_all (t->header_list);
+  g_clear_object (&t->cancellable);
   if (t->body != NULL)
     g_byte_array_unref (t->body);
   docker_response_free (t->resp);
@@ -489,9 +558,10 @@ transfer_new (const DockerHttpRequest *req, gboolean streaming, GBytes **ca_bund
   t->resp = response_new (req->url);
   t->body = g_byte_array_new ();
   t->max_body = req->max_body != 0 ? req->max_body : DEFAULT_MAX_BODY;
-  t->cancellable = cancellable;
+  /* A streamed body outlives the call that started it: keep the cancellable alive. */
+  t->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   t->streaming = streaming;
-  t->easy = curl_easy_init ();
+  t->easy = easy_acquire ();
   if (t->easy == NULL)
     {
       skopos_throw (error, SKOPOS_ERROR_FAILED, "libcurl could not make a handle");
@@ -602,7 +672,8 @@ transfer_new (const DockerHttpRequest *req, gboolean streaming, GBytes **ca_bund
 
   if (o.first != CURLE_OK)
     {
-      skopos_throw (error, SKOPOS_ERROR_FAILED, "Setting up a request to %s: %s", req->url,
+      g_autofree char *safe_url = docker_url_redact (req->url);
+      skopos_throw (error, SKOPOS_ERROR_FAILED, "Setting up a request to %s: %s", safe_url,
                     curl_easy_strerror (o.first));
       return NULL;
     }
@@ -639,15 +710,16 @@ docker_http_perform (const DockerHttpRequest *req, DockerResponse **out_resp,
     }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
+  g_autofree char *safe_url = docker_url_redact (req->url);
   if (t->body_too_large)
     return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA,
                          "%s %s: the answer is larger than %" G_GSIZE_FORMAT " bytes",
-                         req->method, req->url, t->max_body);
+                         req->method, safe_url, t->max_body);
   if (rc != CURLE_OK)
     return throw_curl (error, rc, t->errbuf, req->method, req->url);
 
   DockerResponse *resp = transfer_finish_response (t);
-  g_debug ("%s %s: %ld", req->method, req->url, resp->status);
+  g_debug ("%s %s: %ld", req->method, safe_url, resp->status);
   *out_resp = resp;
   return TRUE;
 }
@@ -820,7 +892,7 @@ docker_http_open_stream (const DockerHttpRequest *req, DockerResponse **out_resp
     return FALSE;
   Transfer *t = self->transfer;
 
-  t->multi = curl_multi_init ();
+  t->multi = multi_acquire ();
   if (t->multi == NULL || curl_multi_add_handle (t->multi, t->easy) != CURLM_OK)
     return skopos_throw (error, SKOPOS_ERROR_FAILED, "libcurl could not start a transfer");
 
@@ -835,7 +907,8 @@ docker_http_open_stream (const DockerHttpRequest *req, DockerResponse **out_resp
 
   long status = 0;
   curl_easy_getinfo (t->easy, CURLINFO_RESPONSE_CODE, &status);
-  g_debug ("%s %s: %ld (streamed)", req->method, req->url, status);
+  g_autofree char *safe_url = docker_url_redact (req->url);
+  g_debug ("%s %s: %ld (streamed)", req->method, safe_url, status);
 
   DockerResponse *resp = response_new (req->url);
   resp->status = status;

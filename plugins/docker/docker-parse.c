@@ -307,18 +307,61 @@ docker_parse_error_body (GBytes *body, long status, char **out_code)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* Query parameters of the Distribution API that carry nothing secret; any other
+ * value (signed CDN redirects, upload _state, tokens) is hidden. */
+static const char *const public_query_names[] = {
+  "n", "last", "digest", "mount", "from", "service", "scope", NULL,
+};
+
+static void
+append_redacted_query (GString *out, const char *query)
+{
+  g_auto (GStrv) params = g_strsplit (query, "&", -1);
+  for (guint i = 0; params[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, '&');
+      const char *eq = strchr (params[i], '=');
+      g_autofree char *name = eq ? g_strndup (params[i], eq - params[i]) : g_strdup (params[i]);
+      if (eq == NULL || g_strv_contains (public_query_names, name))
+        g_string_append (out, params[i]);
+      else
+        g_string_append_printf (out, "%s=<redacted>", name);
+    }
+}
+
 char *
 docker_url_redact (const char *url)
 {
+  GString *out = g_string_new (NULL);
+  const char *rest = url;
+
+  /* user:password@ in the authority. */
   const char *scheme_end = strstr (url, "://");
-  if (scheme_end == NULL)
-    return g_strdup (url);
-  const char *host = scheme_end + 3;
-  const char *slash = strchr (host, '/');
-  const char *at = strchr (host, '@');
-  if (at == NULL || (slash != NULL && at > slash))
-    return g_strdup (url);
-  return g_strdup_printf ("%.*s%s", (int) (host - url), url, at + 1);
+  if (scheme_end != NULL)
+    {
+      const char *host = scheme_end + 3;
+      const char *authority_end = host + strcspn (host, "/?#");
+      const char *at = memchr (host, '@', authority_end - host);
+      if (at != NULL)
+        {
+          g_string_append_len (out, url, host - url);
+          rest = at + 1;
+        }
+    }
+
+  const char *question = strchr (rest, '?');
+  if (question == NULL)
+    {
+      g_string_append (out, rest);
+      return g_string_free (out, FALSE);
+    }
+  g_string_append_len (out, rest, question + 1 - rest);
+  const char *fragment = strchr (question, '#');
+  g_autofree char *query = fragment ? g_strndup (question + 1, fragment - question - 1)
+                                    : g_strdup (question + 1);
+  append_redacted_query (out, query);
+  return g_string_free (out, FALSE);
 }
 
 char *

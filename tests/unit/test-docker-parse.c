@@ -150,7 +150,16 @@ START_TEST (test_docker_parse_urls)
   g_autofree char *red = docker_url_redact ("https://me:secret@reg.example/v2/");
   ck_assert_str_eq (red, "https://reg.example/v2/");
   g_autofree char *plain = docker_url_redact ("https://reg.example/v2/?a=b@c");
-  ck_assert_str_eq (plain, "https://reg.example/v2/?a=b@c");
+  ck_assert_str_eq (plain, "https://reg.example/v2/?a=<redacted>");
+  /* Signed redirects and upload state are hidden; the API's own parameters stay. */
+  g_autofree char *cdn = docker_url_redact (
+      "https://cdn.example/b?X-Amz-Signature=abc&X-Amz-Credential=k&n=1");
+  ck_assert_str_eq (cdn, "https://cdn.example/b?X-Amz-Signature=<redacted>&"
+                         "X-Amz-Credential=<redacted>&n=1");
+  g_autofree char *upload = docker_url_redact (
+      "http://u:p@reg:5000/v2/a/blobs/uploads/x?_state=SECRET&digest=sha256:00");
+  ck_assert_str_eq (upload, "http://reg:5000/v2/a/blobs/uploads/x?_state=<redacted>&"
+                            "digest=sha256:00");
 }
 END_TEST
 
