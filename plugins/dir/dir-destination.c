@@ -366,32 +366,57 @@ dir_put_signatures (gpointer destination,
   return TRUE;
 }
 
-/* Replaces the contents of an existing target with the staged files. */
+static gboolean
+is_hex_digest (const char *text, gsize len)
+{
+  if (len != 64 && len != 128)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isxdigit (text[i]) || g_ascii_isupper (text[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Files named by the digest of their bytes (blobs, instance manifests) or the same in
+ * every image (version): one already in the target under that name holds the same
+ * bytes, so it need not be replaced. */
+static gboolean
+same_bytes_when_named_alike (const char *name)
+{
+  if (strcmp (name, DIR_VERSION_FILE) == 0)
+    return TRUE;
+  const char *dot = strchr (name, '.');
+  if (dot == NULL)
+    return is_hex_digest (name, strlen (name));
+  return strcmp (dot, ".manifest.json") == 0 && is_hex_digest (name, dot - name);
+}
+
+/* Takes back the files commit_in_place() moved into the target before it failed. */
+static void
+undo_moves (DirDestination *dest, GPtrArray *moved)
+{
+  for (guint i = 0; i < moved->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dest->target, moved->pdata[i], NULL);
+      if (unlink (path) < 0)
+        g_debug ("Cannot remove '%s': %s", path, g_strerror (errno));
+    }
+}
+
+/* Replaces the image in an existing target with the staged one. The old image stays
+ * whole and readable until one rename puts the new manifest.json in place:
+ *   1. staged files the target lacks are moved in (blobs the target has are the
+ *      same bytes, being named by their digest);
+ *   2. the new manifest.json replaces the old one, atomically;
+ *   3. staged files that replace old ones of the same name (signatures) move in;
+ *   4. what only the old image used is removed.
+ * A failure before step 2 takes step 1 back, leaving the target as it was. */
 static gboolean
 commit_in_place (DirDestination *dest, GError **error)
 {
-  g_autofree char *stage_name = g_path_get_basename (dest->stage);
-  g_autofree char *old_manifest = g_build_filename (dest->target, DIR_MANIFEST_FILE, NULL);
-
-  /* The old manifest goes first, so the old image stops being readable before any
-   * of its blobs disappear. */
-  if (unlink (old_manifest) < 0 && errno != ENOENT)
-    return throw_errno (error, errno, "Cannot remove", old_manifest);
-
-  {
-    g_autoptr (GDir) dir = g_dir_open (dest->target, 0, error);
-    if (dir == NULL)
-      return FALSE;
-    const char *name;
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        if (is_stage_name (name))
-          continue;
-        g_autofree char *path = g_build_filename (dest->target, name, NULL);
-        if (!skopos_rm_rf (path, error))
-          return FALSE;
-      }
-  }
+  g_autoptr (GPtrArray) moved = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) replacing = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) new_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   {
     g_autoptr (GDir) dir = g_dir_open (dest->stage, 0, error);
@@ -400,21 +425,65 @@ commit_in_place (DirDestination *dest, GError **error)
     const char *name;
     while ((name = g_dir_read_name (dir)) != NULL)
       {
+        g_hash_table_add (new_names, g_strdup (name));
         if (strcmp (name, DIR_MANIFEST_FILE) == 0)
           continue;
+
         g_autofree char *from = g_build_filename (dest->stage, name, NULL);
         g_autofree char *to = g_build_filename (dest->target, name, NULL);
+        if (g_file_test (to, G_FILE_TEST_EXISTS))
+          {
+            if (!same_bytes_when_named_alike (name))
+              g_ptr_array_add (replacing, g_strdup (name));
+            continue;
+          }
         if (rename (from, to) < 0)
-          return throw_errno (error, errno, "Cannot move a file to", to);
+          {
+            int saved = errno;
+            undo_moves (dest, moved);
+            return throw_errno (error, saved, "Cannot move a file to", to);
+          }
+        g_ptr_array_add (moved, g_strdup (name));
       }
   }
 
   g_autofree char *new_manifest = g_build_filename (dest->stage, DIR_MANIFEST_FILE, NULL);
+  g_autofree char *old_manifest = g_build_filename (dest->target, DIR_MANIFEST_FILE, NULL);
   if (rename (new_manifest, old_manifest) < 0)
-    return throw_errno (error, errno, "Cannot move a file to", old_manifest);
-  if (rmdir (dest->stage) < 0)
-    g_debug ("Cannot remove staging folder '%s': %s", dest->stage, g_strerror (errno));
-  return TRUE;
+    {
+      int saved = errno;
+      undo_moves (dest, moved);
+      return throw_errno (error, saved, "Cannot move a file to", old_manifest);
+    }
+
+  /* The new image is in place from here on; what follows only tidies up. */
+  dest->committed = TRUE;
+  gboolean ok = TRUE;
+  for (guint i = 0; ok && i < replacing->len; i++)
+    {
+      g_autofree char *from = g_build_filename (dest->stage, replacing->pdata[i], NULL);
+      g_autofree char *to = g_build_filename (dest->target, replacing->pdata[i], NULL);
+      if (rename (from, to) < 0)
+        ok = throw_errno (error, errno, "The new image is in place, but this file could not be "
+                                        "updated:", to);
+    }
+
+  g_autoptr (GDir) dir = g_dir_open (dest->target, 0, NULL);
+  const char *name;
+  while (ok && dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      if (is_stage_name (name) || g_hash_table_contains (new_names, name))
+        continue;
+      g_autofree char *path = g_build_filename (dest->target, name, NULL);
+      g_autoptr (GError) local_error = NULL;
+      if (!skopos_rm_rf (path, &local_error))
+        g_debug ("Cannot remove '%s' of the old image: %s", path, local_error->message);
+    }
+
+  g_autoptr (GError) stage_error = NULL;
+  if (!skopos_rm_rf (dest->stage, &stage_error))
+    g_debug ("Cannot remove staging folder '%s': %s", dest->stage, stage_error->message);
+  return ok;
 }
 
 static gboolean
@@ -431,6 +500,7 @@ dir_commit (gpointer destination, GCancellable *cancellable, GError **error)
     {
       if (!commit_in_place (dest, error))
         return skopos_prefix_error (error, "Replacing the image in '%s': ", dest->target);
+      return TRUE;
     }
   else if (rename (dest->stage, dest->target) < 0)
     {
