@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
@@ -21,13 +23,15 @@
 
 #include <skopos/skopos-transport-plugin.h>
 
-static gboolean
-throw_errno (GError **error, int saved_errno, const char *what, const char *path)
+gboolean
+skopos_throw_errno (GError **error, int errsv, const char *what, const char *path)
 {
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s '%s': %s", what, path,
-               g_strerror (saved_errno));
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s '%s': %s", what, path,
+               g_strerror (errsv));
   return FALSE;
 }
+
+#define throw_errno skopos_throw_errno
 
 static gboolean
 write_all (int fd, const void *data, gsize len, const char *path, GError **error)
@@ -189,6 +193,35 @@ skopos_file_open_regular (const char *path, gint64 *out_size, GCancellable *canc
   if (out_size != NULL)
     *out_size = st.st_size;
   return g_unix_input_stream_new (fd, TRUE);
+}
+
+void
+skopos_rmdir_recorded (GPtrArray *created)
+{
+  for (guint i = created != NULL ? created->len : 0; i > 0; i--)
+    {
+      const char *dir = g_ptr_array_index (created, i - 1);
+      if (g_rmdir (dir) != 0)
+        g_debug ("Keeping folder '%s': %s", dir, g_strerror (errno));
+    }
+}
+
+char *
+skopos_path_resolve (const char *path)
+{
+  char resolved[PATH_MAX];
+
+  if (realpath (path, resolved) != NULL)
+    return g_strdup (resolved);
+  int errsv = errno;
+
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  if (errsv == ENOENT && realpath (parent, resolved) != NULL && strcmp (base, ".") != 0
+      && strcmp (base, "..") != 0 && strcmp (base, "/") != 0)
+    return g_build_filename (resolved, base, NULL);
+
+  return g_canonicalize_filename (path, NULL);
 }
 
 gboolean

@@ -25,7 +25,9 @@
  *
  * Every call that can block takes a GCancellable and ends with GError **; none may
  * print. Threading: unless a flag says otherwise, the core calls a handle from one
- * thread at a time.
+ * thread at a time. SKOPOS_TRANSPORT_THREADSAFE_GET_BLOB lets several get_blob calls
+ * (and reads of their streams) run at once; SKOPOS_TRANSPORT_THREADSAFE_PUT_BLOB does
+ * the same for put_blob and try_reusing_blob.
  *
  * SPDX-License-Identifier: Apache-2.0
  */
@@ -118,8 +120,10 @@ typedef struct
 
   /* The manifest of the image, or of one instance of a list when @instance_digest is
    * set. @out_media_type may be set to NULL or "" when the transport does not know
-   * it; the core then guesses from the bytes. A missing image is
-   * SKOPOS_ERROR_NOT_FOUND. */
+   * it; the core then guesses from the bytes. An image that is not there (no such
+   * tag) is SKOPOS_ERROR_NOT_FOUND, which the CLI turns into exit status 2; a store
+   * that is missing or damaged (no folder, no index) is another code, as skopeo
+   * exits 1 for those. */
   gboolean (*get_manifest) (gpointer source,
                             const char *instance_digest,
                             GBytes **out_manifest,
@@ -269,6 +273,18 @@ SKOPOS_API gboolean skopos_mkdir_recording (const char *path, int mode, GPtrArra
  * but a regular file is SKOPOS_ERROR_INVALID_DATA. */
 SKOPOS_API GInputStream *skopos_file_open_regular (const char *path, gint64 *out_size,
                                                    GCancellable *cancellable, GError **error);
+
+/* Removes the folders skopos_mkdir_recording() listed in @created, innermost first,
+ * where they are empty; for a destination that is aborted. */
+SKOPOS_API void skopos_rmdir_recorded (GPtrArray *created);
+
+/* A path as a policy identity: absolute, symbolic links resolved; its last component
+ * may not exist yet (a destination about to be created). */
+SKOPOS_API char *skopos_path_resolve (const char *path);
+
+/* Sets a G_IO_ERROR from @errsv: "@what '@path': strerror", and evaluates to FALSE. */
+SKOPOS_API gboolean skopos_throw_errno (GError **error, int errsv, const char *what,
+                                        const char *path);
 
 /* Removes a tree (no error if absent). */
 SKOPOS_API gboolean skopos_rm_rf (const char *path, GError **error);

@@ -54,12 +54,7 @@ dir_destination_free (gpointer destination)
 
       if (dest->stage != NULL && !skopos_rm_rf (dest->stage, &local_error))
         g_debug ("Cannot remove staging folder '%s': %s", dest->stage, local_error->message);
-      for (guint i = dest->created_dirs->len; i > 0; i--)
-        {
-          const char *dir = g_ptr_array_index (dest->created_dirs, i - 1);
-          if (rmdir (dir) < 0)
-            g_debug ("Keeping folder '%s': %s", dir, g_strerror (errno));
-        }
+      skopos_rmdir_recorded (dest->created_dirs);
     }
 
   g_free (dest->target);
@@ -70,13 +65,6 @@ dir_destination_free (gpointer destination)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DirDestination, dir_destination_free)
 
-static gboolean
-throw_errno (GError **error, int errsv, const char *what, const char *path)
-{
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s '%s': %s", what, path,
-               g_strerror (errsv));
-  return FALSE;
-}
 
 static gboolean
 is_stage_name (const char *name)
@@ -125,7 +113,7 @@ make_stage (const char *parent, GError **error)
 
   if (g_mkdtemp_full (template, 0755) == NULL)
     {
-      throw_errno (error, errno, "Cannot create a staging folder in", parent);
+      skopos_throw_errno (error, errno, "Cannot create a staging folder in", parent);
       return NULL;
     }
   return g_steal_pointer (&template);
@@ -174,7 +162,7 @@ dir_open_destination (gpointer reference,
     }
   else
     {
-      return throw_errno (error, errno, "Cannot look at", ref->path);
+      return skopos_throw_errno (error, errno, "Cannot look at", ref->path);
     }
   if (dest->stage == NULL)
     return FALSE;
@@ -232,7 +220,7 @@ dir_put_blob (gpointer destination,
     {
       int errsv = errno;
       unlink (tmp_path);
-      return throw_errno (error, errsv, "Cannot store blob as", path);
+      return skopos_throw_errno (error, errsv, "Cannot store blob as", path);
     }
   return TRUE;
 }
@@ -362,7 +350,7 @@ dir_put_signatures (gpointer destination,
     return FALSE;
   g_autofree char *next_path = g_build_filename (dest->stage, next, NULL);
   if (unlink (next_path) < 0 && errno != ENOENT)
-    return throw_errno (error, errno, "Cannot remove", next_path);
+    return skopos_throw_errno (error, errno, "Cannot remove", next_path);
   return TRUE;
 }
 
@@ -441,7 +429,7 @@ commit_in_place (DirDestination *dest, GError **error)
           {
             int saved = errno;
             undo_moves (dest, moved);
-            return throw_errno (error, saved, "Cannot move a file to", to);
+            return skopos_throw_errno (error, saved, "Cannot move a file to", to);
           }
         g_ptr_array_add (moved, g_strdup (name));
       }
@@ -453,7 +441,7 @@ commit_in_place (DirDestination *dest, GError **error)
     {
       int saved = errno;
       undo_moves (dest, moved);
-      return throw_errno (error, saved, "Cannot move a file to", old_manifest);
+      return skopos_throw_errno (error, saved, "Cannot move a file to", old_manifest);
     }
 
   /* The new image is in place from here on; what follows only tidies up. */
@@ -464,7 +452,7 @@ commit_in_place (DirDestination *dest, GError **error)
       g_autofree char *from = g_build_filename (dest->stage, replacing->pdata[i], NULL);
       g_autofree char *to = g_build_filename (dest->target, replacing->pdata[i], NULL);
       if (rename (from, to) < 0)
-        ok = throw_errno (error, errno, "The new image is in place, but this file could not be "
+        ok = skopos_throw_errno (error, errno, "The new image is in place, but this file could not be "
                                         "updated:", to);
     }
 
@@ -504,7 +492,7 @@ dir_commit (gpointer destination, GCancellable *cancellable, GError **error)
     }
   else if (rename (dest->stage, dest->target) < 0)
     {
-      return throw_errno (error, errno, "Cannot move the new image to", dest->target);
+      return skopos_throw_errno (error, errno, "Cannot move the new image to", dest->target);
     }
 
   dest->committed = TRUE;

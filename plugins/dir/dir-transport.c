@@ -77,19 +77,7 @@ static char *
 dir_policy_identity (gpointer reference)
 {
   DirReference *ref = reference;
-  char resolved[PATH_MAX];
-
-  if (realpath (ref->path, resolved) != NULL)
-    return g_strdup (resolved);
-  int errsv = errno;
-
-  g_autofree char *parent = g_path_get_dirname (ref->path);
-  g_autofree char *base = g_path_get_basename (ref->path);
-  if (errsv == ENOENT && realpath (parent, resolved) != NULL && strcmp (base, ".") != 0
-      && strcmp (base, "..") != 0 && strcmp (base, "/") != 0)
-    return g_build_filename (resolved, base, NULL);
-
-  return g_canonicalize_filename (ref->path, NULL);
+  return skopos_path_resolve (ref->path);
 }
 
 static void

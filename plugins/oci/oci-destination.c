@@ -514,12 +514,7 @@ discard_uncommitted (OciDestination *dest)
     }
 
   /* Newest first, and only if empty: another writer may have put files there. */
-  for (guint i = dest->created_dirs->len; i > 0; i--)
-    {
-      const char *dir = g_ptr_array_index (dest->created_dirs, i - 1);
-      if (rmdir (dir) < 0)
-        g_debug ("Keeping folder '%s': %s", dir, g_strerror (errno));
-    }
+  skopos_rmdir_recorded (dest->created_dirs);
 }
 
 const SkoposDestinationOps oci_destination_ops = {

@@ -49,13 +49,6 @@ oci_blob_path (const char *blob_dir, const char *digest, GError **error)
   return g_build_filename (blob_dir, algorithm, skopos_digest_get_hex (digest), NULL);
 }
 
-static gboolean
-throw_errno (GError **error, int errsv, const char *what, const char *path)
-{
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "%s '%s': %s", what, path,
-               g_strerror (errsv));
-  return FALSE;
-}
 
 gboolean
 oci_regular_file_exists (const char *path, gboolean *out_exists, gint64 *out_size, GError **error)
@@ -65,7 +58,7 @@ oci_regular_file_exists (const char *path, gboolean *out_exists, gint64 *out_siz
   if (stat (path, &st) < 0)
     {
       if (errno != ENOENT)
-        return throw_errno (error, errno, "Cannot look at", path);
+        return skopos_throw_errno (error, errno, "Cannot look at", path);
       *out_exists = FALSE;
       if (out_size)
         *out_size = -1;
@@ -147,7 +140,7 @@ oci_index_load (const char *layout, GError **error)
           skopos_throw (error, SKOPOS_ERROR_FAILED, "OCI layout '%s' does not exist", layout);
           return NULL;
         }
-      throw_errno (error, errno, "Cannot open OCI layout", layout);
+      skopos_throw_errno (error, errno, "Cannot open OCI layout", layout);
       return NULL;
     }
   if (!S_ISDIR (st.st_mode))
@@ -581,21 +574,3 @@ oci_layout_unlock (const char *layout, int fd)
   skopos_file_unlock (fd);
 }
 
-char *
-oci_resolve_path (const char *path)
-{
-  char resolved[PATH_MAX];
-
-  if (realpath (path, resolved) != NULL)
-    return g_strdup (resolved);
-  int errsv = errno;
-
-  /* The last component may not exist yet (a destination to be created). */
-  g_autofree char *parent = g_path_get_dirname (path);
-  g_autofree char *base = g_path_get_basename (path);
-  if (errsv == ENOENT && realpath (parent, resolved) != NULL && strcmp (base, ".") != 0
-      && strcmp (base, "..") != 0 && strcmp (base, "/") != 0)
-    return g_build_filename (resolved, base, NULL);
-
-  return g_canonicalize_filename (path, NULL);
-}

@@ -95,8 +95,6 @@ gboolean oci_regular_file_exists (const char *path,
                                   gint64 *out_size,
                                   GError **error);
 
-/* An absolute path without symbolic links, as far as the path exists. */
-char *oci_resolve_path (const char *path);
 
 /* ---- the operation tables ---------------------------------------------------- */
 

@@ -161,7 +161,7 @@ oci_policy_identity (gpointer reference)
 {
   OciReference *ref = reference;
 
-  return oci_resolve_path (ref->path);
+  return skopos_path_resolve (ref->path);
 }
 
 static void
