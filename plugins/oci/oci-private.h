@@ -36,8 +36,9 @@ char *oci_blob_dir (const char *layout, SkoposContext *ctx);
 char *oci_blob_path (const char *blob_dir, const char *digest, GError **error);
 
 /* Loads PATH/index.json and checks its shape (an object with a "manifests" array of
- * objects). A missing PATH or index.json is SKOPOS_ERROR_NOT_FOUND; anything that is
- * not such a document is SKOPOS_ERROR_INVALID_DATA naming the file. */
+ * objects). A missing PATH is SKOPOS_ERROR_FAILED and a missing index.json, or one
+ * that is not such a document, is SKOPOS_ERROR_INVALID_DATA naming the file: only a
+ * missing image in an existing layout is NOT_FOUND (exit 2), as in skopeo. */
 JsonNode *oci_index_load (const char *layout, GError **error);
 
 /* A new, empty index document. */
