@@ -170,6 +170,73 @@ inspect_info (const SkoposManifest *image, GBytes *config, CliInspectInfo *info,
   return cli_inspect_info_from_docker_config (config, info, error);
 }
 
+/* The manifest of the instance of @list for this platform (or the --override-*
+ * one), as skopeo inspects a list. */
+static SkoposManifest *
+read_platform_instance (CliInvocation *inv, SkoposImageSource *src, const SkoposManifest *list,
+                        GError **error)
+{
+  g_autoptr (SkoposPlatform) wanted = skopos_platform_new_for_runtime (
+      inv->global->override_os, inv->global->override_arch, inv->global->override_variant);
+  g_autoptr (GBytes) raw = NULL;
+  g_autofree char *type = NULL;
+
+  const SkoposDescriptor *chosen = skopos_manifest_list_choose_instance (list, wanted, error);
+  if (chosen == NULL
+      || !skopos_image_source_get_manifest (src, chosen->digest, &raw, &type, inv->cancellable,
+                                            error))
+    return NULL;
+
+  g_autoptr (SkoposManifest) instance = skopos_manifest_parse (raw, type, error);
+  if (instance == NULL)
+    return NULL;
+  if (instance->is_list)
+    {
+      skopos_throw (error, SKOPOS_ERROR_INVALID_MANIFEST,
+                    "the instance %s chosen from the list is itself a list", chosen->digest);
+      return NULL;
+    }
+  return g_steal_pointer (&instance);
+}
+
+/* --config: the configuration as skopeo prints it (raw, or as an OCI config). */
+static gboolean
+print_config (InspectOptions *opts, const SkoposManifest *image, GBytes *config,
+              GError **error)
+{
+  if (opts->raw)
+    {
+      /* Schema 1 has no configuration blob: skopeo prints nothing. */
+      if (config != NULL)
+        {
+          gsize len = 0;
+          const void *data = g_bytes_get_data (config, &len);
+
+          cli_output_write (data, len);
+        }
+      return TRUE;
+    }
+
+  if (is_schema1 (image))
+    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
+                         "Error reading OCI-formatted configuration data: converting a "
+                         "schema 1 image's configuration is not supported yet");
+  if (strcmp (image->media_type, SKOPOS_MEDIA_TYPE_OCI_MANIFEST) == 0
+      && g_strcmp0 (image->config->media_type, SKOPOS_MEDIA_TYPE_OCI_CONFIG) != 0)
+    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
+                         "Error reading OCI-formatted configuration data: unsupported "
+                         "image-specific operation on artifact with type \"%s\"",
+                         image->config->media_type);
+
+  g_autoptr (CliValue) value = cli_oci_config_value_new (config, error);
+  if (value == NULL)
+    return skopos_prefix_error (error, "Error reading OCI-formatted configuration data: ");
+  if (!cli_output_formatted (opts->format, value, error))
+    return skopos_prefix_error (error, "Error writing OCI-formatted configuration data to "
+                                       "standard output: ");
+  return TRUE;
+}
+
 static gboolean
 run_inspect (CliInvocation *inv, InspectOptions *opts, GPtrArray *args, GError **error)
 {
@@ -229,27 +296,11 @@ run_inspect (CliInvocation *inv, InspectOptions *opts, GPtrArray *args, GError *
   if (top == NULL)
     return skopos_prefix_error (error, "Error parsing manifest for image %s: ", name);
   image = top;
-
   if (top->is_list)
     {
-      g_autoptr (SkoposPlatform) wanted = skopos_platform_new_for_runtime (
-          inv->global->override_os, inv->global->override_arch, inv->global->override_variant);
-      const SkoposDescriptor *chosen;
-      g_autoptr (GBytes) raw = NULL;
-      g_autofree char *type = NULL;
-
-      chosen = skopos_manifest_list_choose_instance (top, wanted, error);
-      if (chosen == NULL
-          || !skopos_image_source_get_manifest (src, chosen->digest, &raw, &type,
-                                                inv->cancellable, error))
-        return skopos_prefix_error (error, "Error parsing manifest for image %s: ", name);
-      instance = skopos_manifest_parse (raw, type, error);
+      instance = read_platform_instance (inv, src, top, error);
       if (instance == NULL)
         return skopos_prefix_error (error, "Error parsing manifest for image %s: ", name);
-      if (instance->is_list)
-        return skopos_throw (error, SKOPOS_ERROR_INVALID_MANIFEST,
-                             "Error parsing manifest for image %s: the instance %s chosen from "
-                             "the list is itself a list", name, chosen->digest);
       image = instance;
     }
 
@@ -261,41 +312,8 @@ run_inspect (CliInvocation *inv, InspectOptions *opts, GPtrArray *args, GError *
         return skopos_prefix_error (error, "Error reading configuration blob of %s: ", name);
     }
 
-  if (opts->config && opts->raw)
-    {
-      /* Schema 1 has no configuration blob: skopeo prints nothing. */
-      if (config != NULL)
-        {
-          gsize len = 0;
-          const void *data = g_bytes_get_data (config, &len);
-
-          cli_output_write (data, len);
-        }
-      return TRUE;
-    }
-
   if (opts->config)
-    {
-      g_autoptr (CliValue) value = NULL;
-
-      if (is_schema1 (image))
-        return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                             "Error reading OCI-formatted configuration data: converting a "
-                             "schema 1 image's configuration is not supported yet");
-      if (strcmp (image->media_type, SKOPOS_MEDIA_TYPE_OCI_MANIFEST) == 0
-          && g_strcmp0 (image->config->media_type, SKOPOS_MEDIA_TYPE_OCI_CONFIG) != 0)
-        return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
-                             "Error reading OCI-formatted configuration data: unsupported "
-                             "image-specific operation on artifact with type \"%s\"",
-                             image->config->media_type);
-      value = cli_oci_config_value_new (config, error);
-      if (value == NULL)
-        return skopos_prefix_error (error, "Error reading OCI-formatted configuration data: ");
-      if (!cli_output_formatted (opts->format, value, error))
-        return skopos_prefix_error (error, "Error writing OCI-formatted configuration data to "
-                                           "standard output: ");
-      return TRUE;
-    }
+    return print_config (opts, image, config, error);
 
   if (!inspect_info (image, config, &info, error))
     {
