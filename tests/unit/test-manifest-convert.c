@@ -6,50 +6,8 @@
  */
 #include <string.h>
 
-#include "skopos-check.h"
+#include "manifest-fixtures.h"
 #include "skopos-manifest-private.h"
-
-/* skopos-check.h's skopos_assert_error names a parameter "code", which the
- * preprocessor also substitutes into "(err)->code"; this copy avoids that. */
-#undef skopos_assert_error
-#define skopos_assert_error(err, domain, expected_code)                                   \
-  G_STMT_START                                                                            \
-  {                                                                                       \
-    ck_assert_msg ((err) != NULL, "expected an error, got none");                         \
-    ck_assert_msg (g_error_matches ((err), (domain), (expected_code)),                    \
-                   "expected error code %d, got %d: %s", (int) (expected_code),           \
-                   (err)->code, (err)->message);                                          \
-  }                                                                                       \
-  G_STMT_END
-
-#define OCI_M SKOPOS_MEDIA_TYPE_OCI_MANIFEST
-#define OCI_I SKOPOS_MEDIA_TYPE_OCI_INDEX
-#define D_S2 SKOPOS_MEDIA_TYPE_DOCKER_V2S2
-#define D_L SKOPOS_MEDIA_TYPE_DOCKER_V2_LIST
-#define D_S1 SKOPOS_MEDIA_TYPE_DOCKER_V2S1
-#define D_S1S SKOPOS_MEDIA_TYPE_DOCKER_V2S1_SIGNED
-
-#define DIG_A "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define DIG_B "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
-
-static GBytes *
-load_fixture (const char *name)
-{
-  g_autofree char *path = g_build_filename (TEST_DATA_DIR, "manifests", name, NULL);
-  g_autoptr (GError) error = NULL;
-  char *contents = NULL;
-  gsize len = 0;
-
-  ck_assert_msg (g_file_get_contents (path, &contents, &len, &error), "cannot read %s: %s",
-                 path, error ? error->message : "");
-  return g_bytes_new_take (contents, len);
-}
-
-static GBytes *
-bytes_of (const char *text)
-{
-  return g_bytes_new (text, strlen (text));
-}
 
 static SkoposManifest *
 parse_bytes (GBytes *raw, const char *media_type)

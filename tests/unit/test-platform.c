@@ -9,19 +9,6 @@
 #include "skopos-check.h"
 #include "skopos-manifest-private.h"
 
-/* skopos-check.h's skopos_assert_error names a parameter "code", which the
- * preprocessor also substitutes into "(err)->code"; this copy avoids that. */
-#undef skopos_assert_error
-#define skopos_assert_error(err, domain, expected_code)                                   \
-  G_STMT_START                                                                            \
-  {                                                                                       \
-    ck_assert_msg ((err) != NULL, "expected an error, got none");                         \
-    ck_assert_msg (g_error_matches ((err), (domain), (expected_code)),                    \
-                   "expected error code %d, got %d: %s", (int) (expected_code),           \
-                   (err)->code, (err)->message);                                          \
-  }                                                                                       \
-  G_STMT_END
-
 static SkoposManifest *
 parse_fixture (const char *name)
 {
