@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "skopos-check.h"
+#include "tree-snapshot.h"
 #include <skopos/skopos-transport-plugin.h>
 
 #define VERSION_TEXT "Directory Transport Version: 1.1\n"
@@ -53,78 +54,9 @@ write_file (const char *path, const char *contents)
 }
 
 static char *
-read_file (const char *path)
-{
-  char *contents = NULL;
-  ck_assert_msg (g_file_get_contents (path, &contents, NULL, NULL), "reading %s", path);
-  return contents;
-}
-
-static char *
 file_in (const char *dir, const char *name)
 {
   return g_build_filename (dir, name, NULL);
-}
-
-/* Every file under @root with its contents, for comparing trees. */
-static void
-snapshot_into (GHashTable *snap, const char *root, const char *rel)
-{
-  g_autofree char *dir_path = rel ? g_build_filename (root, rel, NULL) : g_strdup (root);
-  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
-  ck_assert_ptr_nonnull (dir);
-
-  const char *name;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child_rel = rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
-      g_autofree char *child = g_build_filename (root, child_rel, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        {
-          g_hash_table_insert (snap, g_strconcat (child_rel, "/", NULL), g_strdup ("<dir>"));
-          snapshot_into (snap, root, child_rel);
-        }
-      else
-        g_hash_table_insert (snap, g_strdup (child_rel), read_file (child));
-    }
-}
-
-static GHashTable *
-snapshot (const char *root)
-{
-  GHashTable *snap = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  snapshot_into (snap, root, NULL);
-  return snap;
-}
-
-/* GBytes are not NUL-terminated: compare through a terminated copy. */
-static void
-assert_snapshot_file_is (GHashTable *snap, const char *name, GBytes *expected)
-{
-  gsize len = 0;
-  const char *data = g_bytes_get_data (expected, &len);
-  g_autofree char *terminated = g_strndup (data, len);
-  const char *actual = g_hash_table_lookup (snap, name);
-  ck_assert_msg (actual != NULL, "'%s' is missing", name);
-  ck_assert_str_eq (actual, terminated);
-}
-
-static void
-assert_same_snapshot (GHashTable *before, GHashTable *after)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, after);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    ck_assert_msg (g_hash_table_contains (before, key), "'%s' was added", (char *) key);
-  g_hash_table_iter_init (&iter, before);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      const char *now = g_hash_table_lookup (after, key);
-      ck_assert_msg (now != NULL, "'%s' was removed", (char *) key);
-      ck_assert_msg (strcmp (now, value) == 0, "'%s' changed", (char *) key);
-    }
 }
 
 /* ---- building images ------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "skopos-check.h"
+#include "tree-snapshot.h"
 #include <skopos/skopos-transport-plugin.h>
 
 #define REF_NAME "org.opencontainers.image.ref.name"
@@ -59,14 +60,6 @@ write_file (const char *path, const char *contents)
 {
   g_autoptr (GError) error = NULL;
   ck_assert_msg (g_file_set_contents (path, contents, -1, &error), "writing %s", path);
-}
-
-static char *
-read_file (const char *path)
-{
-  char *contents = NULL;
-  ck_assert_msg (g_file_get_contents (path, &contents, NULL, NULL), "reading %s", path);
-  return contents;
 }
 
 /* ---- building images ------------------------------------------------------------ */
@@ -202,55 +195,6 @@ blob_exists (const char *blob_dir, const char *digest)
 {
   g_autofree char *path = g_build_filename (blob_dir, "sha256", digest + strlen ("sha256:"), NULL);
   return g_file_test (path, G_FILE_TEST_IS_REGULAR);
-}
-
-/* Every file under @root with its contents (and every folder), for comparing trees. */
-static void
-snapshot_into (GHashTable *snap, const char *root, const char *rel)
-{
-  g_autofree char *dir_path = rel ? g_build_filename (root, rel, NULL) : g_strdup (root);
-  g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
-  ck_assert_ptr_nonnull (dir);
-
-  const char *name;
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child_rel = rel ? g_build_filename (rel, name, NULL) : g_strdup (name);
-      g_autofree char *child = g_build_filename (root, child_rel, NULL);
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        {
-          g_hash_table_insert (snap, g_strconcat (child_rel, "/", NULL), g_strdup ("<dir>"));
-          snapshot_into (snap, root, child_rel);
-        }
-      else
-        g_hash_table_insert (snap, g_strdup (child_rel), read_file (child));
-    }
-}
-
-static GHashTable *
-snapshot (const char *root)
-{
-  GHashTable *snap = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  snapshot_into (snap, root, NULL);
-  return snap;
-}
-
-static void
-assert_same_snapshot (GHashTable *before, GHashTable *after)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, after);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    ck_assert_msg (g_hash_table_contains (before, key), "'%s' was added", (char *) key);
-  g_hash_table_iter_init (&iter, before);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      const char *now = g_hash_table_lookup (after, key);
-      ck_assert_msg (now != NULL, "'%s' was removed", (char *) key);
-      ck_assert_msg (strcmp (now, value) == 0, "'%s' changed", (char *) key);
-    }
 }
 
 static void
