@@ -194,7 +194,24 @@ archive_list_tags (gpointer reference, SkoposContext *ctx, GCancellable *cancell
       ref->path, NULL, skopos_context_get_tmpdir (ctx), FALSE, cancellable, error);
   if (reader == NULL)
     return FALSE;
-  *out_tags = docker_tar_reader_list_tags (reader);
+  g_autoptr (GPtrArray) tags = docker_tar_reader_list_tags (reader);
+
+  /* Tags come from the archive's manifest.json as written by whoever made it: one that
+   * is not a valid docker reference is refused, as skopeo refuses it. */
+  for (guint i = 0; i < tags->len; i++)
+    {
+      const char *tag = tags->pdata[i];
+      g_autoptr (GError) local_error = NULL;
+      if (tag[0] == '@')
+        continue;
+      g_autoptr (SkoposDockerReference) parsed = skopos_docker_reference_parse (tag, &local_error);
+      if (parsed == NULL)
+        return skopos_throw (error, SKOPOS_ERROR_INVALID_DATA,
+                             "invalid tag '%s' in the manifest.json of '%s': %s", tag, ref->path,
+                             local_error->message);
+    }
+
+  *out_tags = g_steal_pointer (&tags);
   return TRUE;
 }
 

@@ -195,6 +195,23 @@ while IFS=$'\t' read -r name expected; do
 done < "$TMP/bad/cases"
 [ ! -e "$TMP/escape" ] && [ ! -e /tmp/skopos-absolute-member ] \
   || fail "a refused archive wrote outside its destination"
+
+# list-tags refuses a tag that is not a docker reference, as skopeo does.
+python3 - "$TMP/bad/good-links.tar" "$TMP/bad/invalid-tag.tar" <<'PY'
+import io, json, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as tin, tarfile.open(dst, "w") as tout:
+    for m in tin.getmembers():
+        data = tin.extractfile(m).read() if m.isfile() else None
+        if m.name in ("manifest.json", "./manifest.json"):
+            items = json.loads(data)
+            items[0]["RepoTags"] = ["Invalid::Tag"]
+            data = json.dumps(items).encode()
+            m.size = len(data)
+        tout.addfile(m, io.BytesIO(data) if data is not None else None)
+PY
+fails_with "list-tags with an invalid tag" "invalid tag 'Invalid::Tag'" \
+  sk list-tags "docker-archive:$TMP/bad/invalid-tag.tar"
 leftovers=$(find "$TMP/bad" -name '.*skopos*' | wc -l)
 same_text "no temporary files are left next to the destinations" 0 "$leftovers"
 
