@@ -155,7 +155,14 @@ setup_tls (DockerTls *tls, SkoposContext *ctx, const char *registry, GError **er
 {
   const char *cert_dir = skopos_context_get_string (ctx, SKOPOS_CONTEXT_CERT_DIR);
   if (cert_dir != NULL && *cert_dir != '\0')
-    return load_cert_dir (tls, cert_dir, error);
+    {
+      /* A folder that does not exist is no certificates (as in skopeo); a file given
+       * by mistake is an error rather than a silent TLS failure later. */
+      if (g_file_test (cert_dir, G_FILE_TEST_EXISTS) && !g_file_test (cert_dir, G_FILE_TEST_IS_DIR))
+        return skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
+                             "certificate folder '%s' is not a folder", cert_dir);
+      return load_cert_dir (tls, cert_dir, error);
+    }
 
   g_autofree char *user_dir = g_build_filename (home_dir (), ".config", "containers", "certs.d",
                                                 NULL);

@@ -338,4 +338,8 @@ expect_fail "push to name:tag@digest" 1 "not both" \
   sk copy "oci:$SAMPLE:latest" \
   "docker://127.0.0.1:9/ns/img:t@sha256:$(printf '%064d' 0)"
 
+step "a --cert-dir that is a file is refused before any request"
+expect_fail "inspect with --cert-dir naming a file" 1 "is not a folder" \
+  sk inspect --cert-dir "$SAMPLE/index.json" docker://127.0.0.1:9/ns/img:t
+
 echo "bad-inputs: all checks passed"
