@@ -1238,8 +1238,8 @@ skopos_auth_store (SkoposContext *ctx, const char *key, const char *username,
       g_string_append_printf (failures, "%s%s", failures->len > 0 ? "; " : "",
                               local_error->message);
     }
-  return skopos_throw (error, SKOPOS_ERROR_FAILED, "storing credentials for %s: %s", key,
-                       failures->str);
+  /* The caller says what was being stored; this says why every place refused it. */
+  return skopos_throw (error, SKOPOS_ERROR_FAILED, "%s", failures->str);
 }
 
 gboolean
