@@ -16,6 +16,8 @@
 
 #include <skopos/skopos.h>
 
+#include "skopos-private.h"
+
 const char *
 skopos_compression_to_string (SkoposCompression compression)
 {
@@ -242,6 +244,10 @@ skopos_compression_compress_stream_with_level (GInputStream *base, SkoposCompres
                     skopos_compression_to_string (compression), max_level);
       return NULL;
     }
+
+  /* gzip is the slow one and layers are often one large blob: use every core. */
+  if (compression == SKOPOS_COMPRESSION_GZIP)
+    return _skopos_parallel_gzip_stream_new (base, level);
 
   g_autoptr (GConverter) converter = converter_for (compression, TRUE, level, error);
   if (converter == NULL)

@@ -28,6 +28,10 @@ gboolean _skopos_transport_validate_descriptor (const SkoposTransportDescriptor 
                                                 const char *path,
                                                 GError **error);
 
+/* gzip compression of @base on all cores (skopos-gzip-parallel.c); @level -1 is
+ * zlib's default. */
+GInputStream *_skopos_parallel_gzip_stream_new (GInputStream *base, int level);
+
 /* Forgets every loaded transport and the search path (tests only; modules stay
  * resident). */
 void _skopos_transport_registry_reset (void);

@@ -126,3 +126,17 @@ expect_level_error=$(sk copy -q --dest-compress-format zstd --dest-force-compres
   --dest-compress-level 99 "oci:$SAMPLE:latest" "oci:$TMP/zstd:bad" 2>&1 || true)
 echo "$expect_level_error" | grep -q "out of range" || fail "level 99: $expect_level_error"
 ok "a compression level out of range is refused"
+
+step "layers compressed by skopos are valid gzip for other tools"
+run_ok "decompress into dir:" sk copy -q --dest-decompress "oci:$SAMPLE:latest" "dir:$TMP/plain"
+run_ok "compress into oci:" sk copy -q "dir:$TMP/plain" "oci:$TMP/regz:t"
+gzm=$(jq -r '.manifests[0].digest' "$TMP/regz/index.json")
+gzcfg=$(jq -r .config.digest "$TMP/regz/blobs/sha256/${gzm#sha256:}")
+diff <(for l in $(jq -r '.layers[].digest' "$TMP/regz/blobs/sha256/${gzm#sha256:}"); do
+         gzip -t "$TMP/regz/blobs/sha256/${l#sha256:}" || echo "gzip -t failed for $l"
+         echo "sha256:$(gzip -dc "$TMP/regz/blobs/sha256/${l#sha256:}" | sha256sum | cut -d' ' -f1)"
+       done) <(jq -r '.rootfs.diff_ids[]' "$TMP/regz/blobs/sha256/${gzcfg#sha256:}") \
+  || fail "GNU gzip does not give back the diff IDs"
+ok "GNU gzip accepts every layer and gives back the diff IDs"
+run_ok "skopeo reads the recompressed image" skopeo_ copy -q "oci:$TMP/regz:t" "dir:$TMP/regz-skopeo"
+ok "skopeo reads the recompressed image"
