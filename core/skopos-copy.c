@@ -57,6 +57,7 @@ typedef struct
   SkoposImageDestination *dest;
   SkoposPlatform *platform;
   char *source_docker_name; /* the source repository, a hint for mounts */
+  gboolean keep_layers;     /* the image being copied must keep its manifest as it is */
   GCancellable *cancellable;
   GMutex progress_lock;
 } CopyRun;
@@ -385,9 +386,9 @@ copy_blob_recompressed (CopyRun *run, const SkoposDescriptor *desc, SkoposCompre
 static SkoposCompression
 wanted_compression (CopyRun *run, SkoposCompression current)
 {
-  /* --preserve-digests keeps every layer as it is, whatever the destination would
-   * prefer, as skopeo does. */
-  if (run->options->preserve_digests)
+  /* --preserve-digests, or signatures that a changed manifest would invalidate, keep
+   * every layer as it is, whatever the destination would prefer, as skopeo does. */
+  if (run->options->preserve_digests || run->keep_layers)
     return current;
 
   SkoposContext *ctx = run->options->destination_ctx;
@@ -559,6 +560,11 @@ static gboolean
 put_manifest (CopyRun *run, GBytes *bytes, const char *media_type, gboolean as_instance,
               WrittenManifest *out, GError **error)
 {
+  /* Nothing reads a stream from here on, so look at the cancellable ourselves: an
+   * interrupted copy must not publish a manifest. */
+  if (g_cancellable_set_error_if_cancelled (run->cancellable, error))
+    return FALSE;
+
   g_autofree char *digest = skopos_manifest_digest (bytes, error);
   if (digest == NULL)
     return FALSE;
@@ -669,6 +675,7 @@ copy_single_image (CopyRun *run, GBytes *raw, const char *media_type,
   g_autoptr (SkoposManifest) manifest = skopos_manifest_parse (raw, media_type, error);
   if (manifest == NULL)
     return FALSE;
+  run->keep_layers = signatures->len > 0;
 
   /* The type is chosen for the layers as they will be stored: a zstd layer the
    * destination decompresses does not stop a conversion to Docker schema 2. */
@@ -678,6 +685,12 @@ copy_single_image (CopyRun *run, GBytes *raw, const char *media_type,
     return FALSE;
 
   gboolean converting = g_strcmp0 (target_type, manifest->media_type) != 0;
+  if (converting && signatures->len > 0)
+    return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
+                         "the image has signatures, but the destination needs its manifest "
+                         "converted from %s to %s, which would invalidate them; use "
+                         "--remove-signatures to copy without them",
+                         manifest->media_type, target_type);
   if (converting && run->options->preserve_digests)
     return skopos_throw (error, SKOPOS_ERROR_NOT_SUPPORTED,
                          "the manifest would have to be converted from %s to %s, but "
@@ -895,6 +908,7 @@ copy_once (SkoposImageReference *dest_ref, SkoposImageReference *src_ref,
                                                         run_cancellable, error);
   if (run.dest != NULL)
     ok = copy_top_level (&run, &written, error)
+         && !g_cancellable_set_error_if_cancelled (run_cancellable, error)
          && skopos_image_destination_commit (run.dest, run_cancellable, error);
 
   /* Released without commit on failure: the transport discards what was put. */

@@ -456,6 +456,8 @@ commit_in_place (DirDestination *dest, GError **error)
                                         "updated:", to);
     }
 
+  /* A file of the old image left beside the new manifest (a signature above all)
+   * would be read as part of the new image: failing to remove one is an error. */
   g_autoptr (GDir) dir = g_dir_open (dest->target, 0, NULL);
   const char *name;
   while (ok && dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -465,7 +467,10 @@ commit_in_place (DirDestination *dest, GError **error)
       g_autofree char *path = g_build_filename (dest->target, name, NULL);
       g_autoptr (GError) local_error = NULL;
       if (!skopos_rm_rf (path, &local_error))
-        g_debug ("Cannot remove '%s' of the old image: %s", path, local_error->message);
+        ok = skopos_throw (error, SKOPOS_ERROR_FAILED,
+                           "the new image is in place, but '%s' of the old image could not be "
+                           "removed: %s",
+                           path, local_error->message);
     }
 
   g_autoptr (GError) stage_error = NULL;
