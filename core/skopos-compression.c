@@ -236,12 +236,14 @@ skopos_compression_compress_stream_with_level (GInputStream *base, SkoposCompres
   if (compression == SKOPOS_COMPRESSION_NONE)
     return g_object_ref (base);
 
+  /* gzip takes 0 (stored) to 9, as skopeo does; zstd 1 to 22. */
+  int min_level = compression == SKOPOS_COMPRESSION_ZSTD ? 1 : 0;
   int max_level = compression == SKOPOS_COMPRESSION_ZSTD ? 22 : 9;
-  if (level != -1 && (level < 1 || level > max_level))
+  if (level != -1 && (level < min_level || level > max_level))
     {
       skopos_throw (error, SKOPOS_ERROR_INVALID_ARGUMENT,
-                    "compression level %d is out of range for %s (1 to %d)", level,
-                    skopos_compression_to_string (compression), max_level);
+                    "compression level %d is out of range for %s (%d to %d)", level,
+                    skopos_compression_to_string (compression), min_level, max_level);
       return NULL;
     }
 

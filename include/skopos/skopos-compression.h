@@ -23,7 +23,7 @@ SKOPOS_API GInputStream *skopos_compression_compress_stream (GInputStream *base,
                                                              SkoposCompression compression,
                                                              GError **error);
 
-/* The same with a compression level (gzip 1-9, zstd 1-22; -1 for the default).
+/* The same with a compression level (gzip 0-9, zstd 1-22; -1 for the default).
  * A level out of range is SKOPOS_ERROR_INVALID_ARGUMENT. */
 SKOPOS_API GInputStream *skopos_compression_compress_stream_with_level (
     GInputStream *base, SkoposCompression compression, int level, GError **error);

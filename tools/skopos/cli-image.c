@@ -124,7 +124,7 @@ cli_image_flags_new (CliImageOptions *opts, const char *prefix, const char *cred
       table_add (table, prefix, "compress-format", 0, CLI_OPTION_STRING, &opts->compress_format,
                  "FORMAT", "compression for layers that get compressed (gzip, zstd)", 0);
       table_add (table, prefix, "compress-level", 0, CLI_OPTION_OPTIONAL_INT,
-                 &opts->compress_level, "LEVEL", "compression level (gzip 1-9, zstd 1-22)", 0);
+                 &opts->compress_level, "LEVEL", "compression level (gzip 0-9, zstd 1-22)", 0);
       table_add (table, prefix, "precompute-digests", 0, CLI_OPTION_BOOL,
                  &opts->precompute_digests, NULL,
                  "accepted for compatibility; skopos always checks for existing layers", 0);
