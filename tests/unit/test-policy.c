@@ -10,6 +10,7 @@
 #include <check.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <skopos/skopos-transport-plugin.h>
 #include <string.h>
 
 #include <skopos/skopos-error.h>
@@ -577,8 +578,7 @@ START_TEST (test_policy_default_path)
   ck_assert_msg (policy != NULL, "%s", error ? error->message : "");
   ck_assert_int_eq (check (policy, "docker", "docker.io/library/busybox:latest"), OUTCOME_REJECT);
 
-  g_unlink (user_path);
-  g_rmdir (user_dir);
+  ck_assert (skopos_rm_rf (home, NULL));
 }
 END_TEST
 
