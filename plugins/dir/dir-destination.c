@@ -452,8 +452,9 @@ commit_in_place (DirDestination *dest, GError **error)
       g_autofree char *from = g_build_filename (dest->stage, replacing->pdata[i], NULL);
       g_autofree char *to = g_build_filename (dest->target, replacing->pdata[i], NULL);
       if (rename (from, to) < 0)
-        ok = skopos_throw_errno (error, errno, "The new image is in place, but this file could not be "
-                                        "updated:", to);
+        ok = skopos_throw_errno (error, errno,
+                                 "The new image is in place, but this file could not be updated:",
+                                 to);
     }
 
   /* A file of the old image left beside the new manifest (a signature above all)
