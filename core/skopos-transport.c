@@ -56,6 +56,13 @@ not_supported (GError **error, SkoposTransport *transport, const char *what)
                        transport->name, what);
 }
 
+/* Transports always get a context; an application may pass none. */
+static SkoposContext *
+context_or_empty (SkoposContext *ctx)
+{
+  return ctx != NULL ? skopos_context_ref (ctx) : skopos_context_new ();
+}
+
 /* ---- references --------------------------------------------------------------- */
 
 SkoposImageReference *
@@ -155,9 +162,9 @@ skopos_image_reference_open_source (SkoposImageReference *ref, SkoposContext *ct
       return NULL;
     }
 
-  g_autoptr (SkoposContext) empty = ctx ? NULL : skopos_context_new ();
+  g_autoptr (SkoposContext) context = context_or_empty (ctx);
   gpointer handle = NULL;
-  if (!transport->reference_ops.open_source (ref->handle, ctx ? ctx : empty, cancellable, &handle,
+  if (!transport->reference_ops.open_source (ref->handle, context, cancellable, &handle,
                                              error))
     return NULL;
 
@@ -179,9 +186,9 @@ skopos_image_reference_open_destination (SkoposImageReference *ref, SkoposContex
       return NULL;
     }
 
-  g_autoptr (SkoposContext) empty = ctx ? NULL : skopos_context_new ();
+  g_autoptr (SkoposContext) context = context_or_empty (ctx);
   gpointer handle = NULL;
-  if (!transport->reference_ops.open_destination (ref->handle, ctx ? ctx : empty, cancellable,
+  if (!transport->reference_ops.open_destination (ref->handle, context, cancellable,
                                                   &handle, error))
     return NULL;
 
@@ -201,8 +208,8 @@ skopos_image_reference_delete (SkoposImageReference *ref, SkoposContext *ctx,
       || transport->reference_ops.delete_image == NULL)
     return not_supported (error, transport, "deleting images");
 
-  g_autoptr (SkoposContext) empty = ctx ? NULL : skopos_context_new ();
-  return transport->reference_ops.delete_image (ref->handle, ctx ? ctx : empty, cancellable,
+  g_autoptr (SkoposContext) context = context_or_empty (ctx);
+  return transport->reference_ops.delete_image (ref->handle, context, cancellable,
                                                 error);
 }
 
@@ -218,9 +225,9 @@ skopos_image_reference_list_tags (SkoposImageReference *ref, SkoposContext *ctx,
       return NULL;
     }
 
-  g_autoptr (SkoposContext) empty = ctx ? NULL : skopos_context_new ();
+  g_autoptr (SkoposContext) context = context_or_empty (ctx);
   GPtrArray *tags = NULL;
-  if (!transport->desc.list_tags (ref->handle, ctx ? ctx : empty, cancellable, &tags, error))
+  if (!transport->desc.list_tags (ref->handle, context, cancellable, &tags, error))
     return NULL;
   return tags ? tags : g_ptr_array_new_with_free_func (g_free);
 }
@@ -235,8 +242,8 @@ skopos_transport_check_credentials (SkoposTransport *transport, const char *regi
       || transport->desc.check_credentials == NULL)
     return not_supported (error, transport, "checking credentials");
 
-  g_autoptr (SkoposContext) empty = ctx ? NULL : skopos_context_new ();
-  return transport->desc.check_credentials (registry, username, password, ctx ? ctx : empty,
+  g_autoptr (SkoposContext) context = context_or_empty (ctx);
+  return transport->desc.check_credentials (registry, username, password, context,
                                             cancellable, error);
 }
 

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <skopos/skopos.h>
 
@@ -42,6 +43,15 @@ skopos_check_install_log_handler (void)
                    (err)->message);                                                       \
   }                                                                                       \
   G_STMT_END
+
+/* The error's message names @needle (a file, a digest, a reason). */
+static inline void
+assert_message_contains (const GError *error, const char *needle)
+{
+  ck_assert_msg (error != NULL, "expected an error naming '%s', got none", needle);
+  ck_assert_msg (strstr (error->message, needle) != NULL, "'%s' not in error '%s'", needle,
+                 error->message);
+}
 
 /* A fresh temporary folder, removed by the caller with skopos_rm_rf(). */
 static inline char *

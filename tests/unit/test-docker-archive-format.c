@@ -49,13 +49,6 @@ teardown (void)
   skopos_context_unref (ctx);
 }
 
-static void
-assert_message_contains (const GError *error, const char *needle)
-{
-  ck_assert_msg (strstr (error->message, needle) != NULL, "'%s' not in error '%s'", needle,
-                 error->message);
-}
-
 /* ---- a small ustar writer ----------------------------------------------------------- */
 
 static void

@@ -28,13 +28,6 @@ setup (void)
   use_path (TEST_FIXTURE_DIR, "");
 }
 
-static void
-assert_message_contains (const GError *error, const char *needle)
-{
-  ck_assert_msg (strstr (error->message, needle) != NULL, "'%s' not in error '%s'", needle,
-                 error->message);
-}
-
 START_TEST (test_loader_loads_good_module)
 {
   g_autoptr (GError) error = NULL;

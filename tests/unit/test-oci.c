@@ -31,13 +31,6 @@ teardown (void)
   g_free (tmpdir);
 }
 
-static void
-assert_message_contains (const GError *error, const char *needle)
-{
-  ck_assert_msg (strstr (error->message, needle) != NULL, "'%s' not in error '%s'", needle,
-                 error->message);
-}
-
 static SkoposImageReference *
 parse_ok (const char *text)
 {
